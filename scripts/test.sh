@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Runs every test: unit, architecture and model tests; the functional tests over real HTTP on SQLite; the same
+# functional tests again on a throwaway PostgreSQL cluster (started and stopped here); and it writes the
+# idempotent SQL Server migration script. Ends with one line: `N passed, N failed`.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+RESULTS="$ROOT/.results"
+rm -rf "$RESULTS" && mkdir -p "$RESULTS" "$ROOT/artifacts"
+status=0
+
+step() { echo "==> $*" >&2; }
+
+step "restore and build"
+dotnet tool restore >/dev/null || exit 1
+dotnet build Concert.sln -c Release -nologo -v q -warnaserror 2>&1 | tail -n 5
+[ "${PIPESTATUS[0]}" = 0 ] || { echo "0 passed, 1 failed"; exit 1; }
+
+step "SQL Server migration script (no server needed)"
+if ! dotnet ef migrations script --idempotent --no-build --configuration Release \
+     --project src/Infrastructure --startup-project src/Infrastructure \
+     --context SqlServerConcertDbContext --output artifacts/sqlserver-migrations.sql >/dev/null; then
+  echo "SQL Server migration script failed" >&2; status=1
+fi
+
+step "PostgreSQL for the multi-writer tests"
+source scripts/pg.sh
+if ! pg_start "${CONCERT_PG_PORT:-55432}"; then
+  echo "PostgreSQL did not start: the Postgres tests cannot run, so this run fails" >&2
+  status=1
+fi
+trap pg_stop EXIT
+
+step "tests on SQLite (unit, architecture, functional)"
+dotnet test --solution Concert.sln -c Release --no-build --results-directory "$RESULTS/sqlite" --report-xunit-trx \
+  || status=1
+
+if [ -n "${CONCERT_TEST_POSTGRES:-}" ]; then
+  step "functional tests on PostgreSQL"
+  CONCERT_TEST_PROVIDER=Postgres dotnet test --project tests/WebApi.FunctionalTests -c Release --no-build \
+    --results-directory "$RESULTS/postgres" --report-xunit-trx || status=1
+fi
+
+passed=0; failed=0; files=0
+while IFS= read -r trx; do
+  files=$((files + 1))
+  counters=$(grep -o '<Counters [^>]*>' "$trx" | head -n 1)
+  p=$(echo "$counters" | sed -n 's/.* passed="\([0-9]*\)".*/\1/p')
+  f=$(echo "$counters" | sed -n 's/.* failed="\([0-9]*\)".*/\1/p')
+  e=$(echo "$counters" | sed -n 's/.* error="\([0-9]*\)".*/\1/p')
+  passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0} + ${e:-0}))
+done < <(find "$RESULTS" -name '*.trx')
+if [ "$files" = 0 ]; then status=1; failed=$((failed + 1)); fi
+if [ "$status" != 0 ] && [ "$failed" = 0 ]; then failed=1; fi
+echo "$passed passed, $failed failed"
+exit $status

@@ -1,0 +1,3 @@
+namespace Concert.Application.Accounts;
+
+public sealed record BalanceDto(long UserId, long Balance);

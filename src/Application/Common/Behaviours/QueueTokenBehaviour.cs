@@ -1,0 +1,36 @@
+using Concert.Application.Common.Interfaces;
+using Concert.Application.Common.Messaging;
+using Concert.Domain.Common;
+using Mediator;
+using Microsoft.EntityFrameworkCore;
+
+namespace Concert.Application.Common.Behaviours;
+
+/// <summary>
+/// Resolves the request's <c>Queue-Token</c> once: missing → 401 queue_token_missing, unknown → 401
+/// queue_token_invalid. The token's state is checked later, by <see cref="ActiveQueueTokenBehaviour{TMessage,TResponse}"/>,
+/// so that an idempotent replay can be answered in between, as the contract orders the checks.
+/// </summary>
+public sealed class QueueTokenBehaviour<TMessage, TResponse>(
+    IQueueTokenAccessor accessor, IConcertDbContext db, QueueTokenContext context)
+    : IPipelineBehavior<TMessage, TResponse>
+    where TMessage : IMessage, IRequireQueueToken
+{
+    private const int MaxTokenLength = 128;
+
+    public async ValueTask<TResponse> Handle(
+        TMessage message, MessageHandlerDelegate<TMessage, TResponse> next, CancellationToken cancellationToken)
+    {
+        var raw = accessor.RawToken;
+        if (string.IsNullOrWhiteSpace(raw))
+        {
+            throw Errors.QueueTokenMissing();
+        }
+
+        var token = raw.Length <= MaxTokenLength
+            ? await db.QueueTokens.AsNoTracking().FirstOrDefaultAsync(t => t.Token == raw, cancellationToken)
+            : null;
+        context.Set(token ?? throw Errors.QueueTokenInvalid());
+        return await next(message, cancellationToken);
+    }
+}

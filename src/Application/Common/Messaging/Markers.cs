@@ -1,0 +1,19 @@
+namespace Concert.Application.Common.Messaging;
+
+/// <summary>The request needs a known <c>Queue-Token</c> (401 when missing or unknown), in any state.</summary>
+public interface IRequireQueueToken;
+
+/// <summary>The request needs an active queue token (403 when waiting or expired); its user is the caller.</summary>
+public interface IRequireActiveQueueToken : IRequireQueueToken;
+
+/// <summary>
+/// The request may carry an <c>Idempotency-Key</c>: a retry with the same key and fingerprint replays the stored
+/// outcome, and is answered even when the token has expired since.
+/// </summary>
+public interface IIdempotentRequest : IRequireQueueToken
+{
+    string? IdempotencyKey { get; }
+
+    /// <summary>What the request asks for, canonically: equal for equal requests.</summary>
+    string Fingerprint();
+}

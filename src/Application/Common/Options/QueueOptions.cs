@@ -1,0 +1,26 @@
+namespace Concert.Application.Common.Options;
+
+public sealed class QueueOptions
+{
+    public const string Section = "Queue";
+
+    public int MaxActiveTokens { get; set; } = 100;
+
+    public TimeSpan AdmissionInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    public TimeSpan ActiveTokenLifetime { get; set; } = TimeSpan.FromMinutes(10);
+
+    public TimeSpan WaitingTokenIdleTimeout { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>A waiting token's poll is written down at most this often.</summary>
+    public TimeSpan PollRecordInterval { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Expired tokens answer <c>expired</c> at least this long before they may be deleted.</summary>
+    public TimeSpan ExpiredTokenRetention { get; set; } = TimeSpan.FromHours(25);
+
+    /// <summary>The window over which the admission rate behind estimated waits is measured.</summary>
+    public TimeSpan AdmissionRateWindow { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>One rank signpost every this many waiting tokens: a poll counts at most this many rows.</summary>
+    public int RankMarkSpacing { get; set; } = 500;
+}

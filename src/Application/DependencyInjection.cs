@@ -1,0 +1,28 @@
+using Concert.Application.Common.Idempotency;
+using Concert.Application.Common.Interfaces;
+using Concert.Application.Common.Options;
+using Concert.Application.Maintenance;
+using Concert.Application.Queue;
+using FluentValidation;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Concert.Application;
+
+public static class DependencyInjection
+{
+    /// <summary>Application services. The mediator itself is registered by the host (its generator lives there).</summary>
+    public static IServiceCollection AddApplication(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddValidatorsFromAssembly(typeof(DependencyInjection).Assembly, includeInternalTypes: true);
+        services.Configure<QueueOptions>(configuration.GetSection(QueueOptions.Section));
+        services.Configure<ReservationOptions>(configuration.GetSection(ReservationOptions.Section));
+        services.Configure<PaymentOptions>(configuration.GetSection(PaymentOptions.Section));
+        services.AddScoped<QueueTokenContext>();
+        services.AddScoped<IdempotencyStore>();
+        services.AddScoped<QueueService>();
+        services.AddScoped<Sweeper>();
+        services.AddSingleton(TimeProvider.System);
+        return services;
+    }
+}

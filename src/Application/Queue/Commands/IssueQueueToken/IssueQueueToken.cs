@@ -1,0 +1,81 @@
+using Concert.Application.Common.Interfaces;
+using Concert.Application.Common.Options;
+using Concert.Domain.Common;
+using Concert.Domain.Queue;
+using Mediator;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace Concert.Application.Queue.Commands.IssueQueueToken;
+
+public sealed record IssueQueueTokenCommand(long UserId) : ICommand<IssuedQueueToken>;
+
+/// <summary>The status, and whether the token is new (201) or the user's live one returned again (200).</summary>
+public sealed record IssuedQueueToken(QueueStatusDto Status, bool Created);
+
+/// <summary>
+/// One live token per user is the database's job: a unique index on <see cref="QueueToken.LiveUserId"/>. Of
+/// concurrent joins by one user exactly one insert wins; the others read the winner's token back.
+/// </summary>
+public sealed class IssueQueueTokenCommandHandler(
+    IConcertDbContext db, QueueService queue, IOptions<QueueOptions> options)
+    : ICommandHandler<IssueQueueTokenCommand, IssuedQueueToken>
+{
+    public async ValueTask<IssuedQueueToken> Handle(IssueQueueTokenCommand command, CancellationToken cancellationToken)
+    {
+        if (!await db.Users.AnyAsync(u => u.Id == command.UserId, cancellationToken))
+        {
+            throw Errors.UserNotFound();
+        }
+
+        QueueToken token;
+        for (var attempt = 1; ; attempt++)
+        {
+            var now = queue.Now;
+            await ExpireUsersLapsedTokenAsync(command.UserId, now, cancellationToken);
+            if (await FindLiveAsync(command.UserId, cancellationToken) is { } live)
+            {
+                return new IssuedQueueToken(await queue.DescribeAsync(live, cancellationToken), Created: false);
+            }
+
+            token = QueueToken.Issue(command.UserId, now);
+            db.QueueTokens.Add(token);
+            try
+            {
+                await db.SaveChangesAsync(cancellationToken);
+                break;
+            }
+            catch (DbUpdateException e) when (db.IsUniqueViolation(e) && attempt < 3)
+            {
+                // A concurrent join by the same user won; the next round returns its token.
+                db.ClearChanges();
+            }
+        }
+
+        db.ClearChanges();
+        if (await queue.HasFreeSlotAsync(cancellationToken))
+        {
+            await queue.AdmitAsync(cancellationToken);
+        }
+
+        var issued = await db.QueueTokens.AsNoTracking().SingleAsync(t => t.Id == token.Id, cancellationToken);
+        return new IssuedQueueToken(await queue.DescribeAsync(issued, cancellationToken), Created: true);
+    }
+
+    private Task<QueueToken?> FindLiveAsync(long userId, CancellationToken ct) =>
+        db.QueueTokens.AsNoTracking().FirstOrDefaultAsync(t => t.LiveUserId == userId, ct);
+
+    /// <summary>A live token that time has already expired must not block the user's new one.</summary>
+    private Task<int> ExpireUsersLapsedTokenAsync(long userId, DateTime now, CancellationToken ct)
+    {
+        var idleBefore = now - options.Value.WaitingTokenIdleTimeout;
+        return db.QueueTokens
+            .Where(t => t.LiveUserId == userId
+                        && ((t.Status == QueueTokenStatus.Active && t.ExpiresAt <= now)
+                            || (t.Status == QueueTokenStatus.Waiting && t.LastSeenAt <= idleBefore)))
+            .ExecuteUpdateAsync(s => s
+                .SetProperty(t => t.Status, QueueTokenStatus.Expired)
+                .SetProperty(t => t.LiveUserId, (long?)null)
+                .SetProperty(t => t.ExpiredAt, now), ct);
+    }
+}

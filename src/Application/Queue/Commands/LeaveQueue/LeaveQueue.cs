@@ -1,0 +1,32 @@
+using Concert.Application.Common.Interfaces;
+using Concert.Application.Common.Messaging;
+using Concert.Domain.Queue;
+using Mediator;
+using Microsoft.EntityFrameworkCore;
+
+namespace Concert.Application.Queue.Commands.LeaveQueue;
+
+public sealed record LeaveQueueCommand : ICommand, IRequireQueueToken;
+
+/// <summary>Leaves the queue; an active token's slot goes to the next in line at once.</summary>
+public sealed class LeaveQueueCommandHandler(IConcertDbContext db, QueueTokenContext context, QueueService queue)
+    : ICommandHandler<LeaveQueueCommand>
+{
+    public async ValueTask<Unit> Handle(LeaveQueueCommand command, CancellationToken cancellationToken)
+    {
+        var now = queue.Now;
+        var wasActive = context.Token.Status == QueueTokenStatus.Active;
+        var left = await db.QueueTokens
+            .Where(t => t.Id == context.Token.Id && t.Status != QueueTokenStatus.Expired)
+            .ExecuteUpdateAsync(s => s
+                .SetProperty(t => t.Status, QueueTokenStatus.Expired)
+                .SetProperty(t => t.LiveUserId, (long?)null)
+                .SetProperty(t => t.ExpiredAt, now), cancellationToken);
+        if (left == 1 && wasActive)
+        {
+            await queue.AdmitAsync(cancellationToken);
+        }
+
+        return Unit.Value;
+    }
+}

@@ -1,0 +1,142 @@
+using Concert.Application.Common.Interfaces;
+using Concert.Application.Common.Options;
+using Concert.Domain.Queue;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Concert.Application.Queue;
+
+/// <summary>
+/// The waiting room's moving parts: admission (FIFO up to the cap, decided under the gate row's lock so that any
+/// number of instances admit one at a time), the rank snapshot behind cheap positions, and status descriptions.
+/// </summary>
+public sealed class QueueService(
+    IConcertDbContext db, TimeProvider clock, IOptions<QueueOptions> options, ILogger<QueueService> logger)
+{
+    private QueueOptions Options => options.Value;
+
+    public DateTime Now => clock.GetUtcNow().UtcDateTime;
+
+    /// <summary>
+    /// Expires lapsed tokens, then activates the oldest waiting ones into the free slots. Returns how many were
+    /// admitted. Safe to run from every instance at once: the gate lock serialises the decisions.
+    /// </summary>
+    public async Task<int> AdmitAsync(CancellationToken cancellationToken)
+    {
+        var admitted = await db.InTransactionAsync(async ct =>
+        {
+            var now = Now;
+            var gate = await db.LockQueueGateAsync(ct);
+            await ExpireLapsedAsync(now, ct);
+
+            var active = await db.QueueTokens.CountAsync(t => t.Status == QueueTokenStatus.Active, ct);
+            var free = Options.MaxActiveTokens - active;
+            if (free <= 0)
+            {
+                return 0;
+            }
+
+            var next = await db.QueueTokens
+                .Where(t => t.Status == QueueTokenStatus.Waiting)
+                .OrderBy(t => t.Id)
+                .Take(free)
+                .ToListAsync(ct);
+            foreach (var token in next)
+            {
+                token.Activate(now, Options.ActiveTokenLifetime);
+            }
+
+            if (next.Count > 0)
+            {
+                gate.RecordAdmissions(next.Count, now, Options.AdmissionRateWindow);
+            }
+
+            await db.SaveChangesAsync(ct);
+            return next.Count;
+        }, cancellationToken);
+
+        if (admitted > 0)
+        {
+            logger.LogInformation("Admitted {Count} waiting tokens", admitted);
+        }
+
+        return admitted;
+    }
+
+    /// <summary>Whether a slot is free right now (a cheap count of at most the cap's rows).</summary>
+    public async Task<bool> HasFreeSlotAsync(CancellationToken cancellationToken)
+    {
+        var now = Now;
+        var active = await db.QueueTokens.CountAsync(
+            t => t.Status == QueueTokenStatus.Active && t.ExpiresAt > now, cancellationToken);
+        return active < Options.MaxActiveTokens;
+    }
+
+    /// <summary>
+    /// Takes a new rank snapshot: a signpost every <see cref="QueueOptions.RankMarkSpacing"/> waiting tokens, with
+    /// the serving counter at that moment. Under the gate lock, so no admission slips between the two.
+    /// </summary>
+    public Task RefreshRankMarksAsync(CancellationToken cancellationToken) =>
+        db.InTransactionAsync(async ct =>
+        {
+            var gate = await db.LockQueueGateAsync(ct);
+            var rows = await db.WaitingRankMarksAsync(Options.RankMarkSpacing, ct);
+            await db.QueueRankMarks.ExecuteDeleteAsync(ct);
+            db.QueueRankMarks.AddRange(rows.Select(r => QueueRankMark.Create(r.Id, r.Ahead)));
+            gate.RecordSnapshot(Now);
+            await db.SaveChangesAsync(ct);
+            return rows.Count;
+        }, cancellationToken);
+
+    /// <summary>Writes down what time has already decided: active tokens past their window, idle waiting ones.</summary>
+    public async Task<int> ExpireLapsedAsync(DateTime now, CancellationToken cancellationToken)
+    {
+        var idleBefore = now - Options.WaitingTokenIdleTimeout;
+        return await db.QueueTokens
+            .Where(t => (t.Status == QueueTokenStatus.Active && t.ExpiresAt <= now)
+                        || (t.Status == QueueTokenStatus.Waiting && t.LastSeenAt <= idleBefore))
+            .ExecuteUpdateAsync(s => s
+                .SetProperty(t => t.Status, QueueTokenStatus.Expired)
+                .SetProperty(t => t.LiveUserId, (long?)null)
+                .SetProperty(t => t.ExpiredAt, now), cancellationToken);
+    }
+
+    /// <summary>Deletes tokens expired longer ago than the retention; they answer 401 from then on.</summary>
+    public async Task<int> PurgeExpiredAsync(CancellationToken cancellationToken)
+    {
+        var before = Now - Options.ExpiredTokenRetention;
+        return await db.QueueTokens
+            .Where(t => t.Status == QueueTokenStatus.Expired && t.ExpiredAt < before)
+            .ExecuteDeleteAsync(cancellationToken);
+    }
+
+    /// <summary>The status a client sees. A waiting token's position costs two indexed look-ups and a count of at
+    /// most one signpost stretch, whatever the queue's length.</summary>
+    public async Task<QueueStatusDto> DescribeAsync(QueueToken token, CancellationToken cancellationToken)
+    {
+        var now = Now;
+        var status = token.StatusAt(now, Options.WaitingTokenIdleTimeout);
+        if (status != QueueTokenStatus.Waiting)
+        {
+            return new QueueStatusDto(
+                token.Token, token.UserId, status, null, null, token.ActivatedAt,
+                status == QueueTokenStatus.Active ? token.ExpiresAt : token.ExpiresAt, null);
+        }
+
+        var gate = await db.QueueGates.AsNoTracking().SingleAsync(g => g.Id == QueueGate.SingletonId, cancellationToken);
+        var mark = await db.QueueRankMarks.AsNoTracking()
+            .Where(m => m.TokenId <= token.Id)
+            .OrderByDescending(m => m.TokenId)
+            .FirstOrDefaultAsync(cancellationToken);
+        var from = mark?.TokenId ?? 0;
+        var between = await db.QueueTokens.LongCountAsync(
+            t => t.Status == QueueTokenStatus.Waiting && t.Id >= from && t.Id < token.Id, cancellationToken);
+        var position = QueuePosition.Compute(
+            mark?.Ahead ?? 0, mark is null ? 0 : gate.AdmittedTotal - gate.AdmittedAtSnapshot, between);
+        var rate = gate.AdmissionsPerSecond(now, Options.MaxActiveTokens, Options.ActiveTokenLifetime);
+        var wait = QueuePosition.EstimatedWaitSeconds(position, rate);
+        return new QueueStatusDto(
+            token.Token, token.UserId, status, position, wait, null, null, QueuePosition.PollAfterSeconds(wait));
+    }
+}

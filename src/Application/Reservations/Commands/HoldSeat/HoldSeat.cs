@@ -1,0 +1,74 @@
+using Concert.Application.Common.Interfaces;
+using Concert.Application.Common.Messaging;
+using Concert.Application.Common.Options;
+using Concert.Domain.Common;
+using Concert.Domain.Reservations;
+using Mediator;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Concert.Application.Reservations.Commands.HoldSeat;
+
+public sealed record HoldSeatCommand(long SeatId) : ICommand<ReservationDto>, IRequireActiveQueueToken;
+
+/// <summary>
+/// Holds a seat. Two races, both decided by the database: the user's row is locked first, so the count of that
+/// user's live holds cannot be raced past the limit; the seat row carries a concurrency token, so of any number
+/// of users who saw it free, exactly one commits the hold and the rest get 409 seat_unavailable.
+/// </summary>
+public sealed class HoldSeatCommandHandler(
+    IConcertDbContext db,
+    QueueTokenContext caller,
+    TimeProvider clock,
+    IOptions<ReservationOptions> options,
+    ILogger<HoldSeatCommandHandler> logger)
+    : ICommandHandler<HoldSeatCommand, ReservationDto>
+{
+    public async ValueTask<ReservationDto> Handle(HoldSeatCommand command, CancellationToken cancellationToken)
+    {
+        var userId = caller.UserId;
+        try
+        {
+            var reservation = await db.InTransactionAsync(async ct =>
+            {
+                var now = clock.GetUtcNow().UtcDateTime;
+                var seat = await db.Seats.FirstOrDefaultAsync(s => s.Id == command.SeatId, ct)
+                           ?? throw Errors.SeatNotFound();
+                if (!seat.IsAvailableAt(now))
+                {
+                    throw Errors.SeatUnavailable();
+                }
+
+                if (!await db.LockUserAsync(userId, ct))
+                {
+                    throw Errors.UserNotFound();
+                }
+
+                var max = options.Value.MaxHeldSeatsPerUser;
+                var live = await db.Reservations.CountAsync(
+                    r => r.UserId == userId && r.Status == ReservationStatus.Held && r.HeldUntil > now, ct);
+                if (live >= max)
+                {
+                    throw Errors.HoldLimitReached(max);
+                }
+
+                var concertId = await db.Schedules.Where(s => s.Id == seat.ScheduleId).Select(s => s.ConcertId).SingleAsync(ct);
+                var held = Reservation.Hold(concertId, seat, userId, now, options.Value.HoldDuration);
+                db.Reservations.Add(held);
+                await db.SaveChangesAsync(ct);
+                seat.Hold(held.Id, userId, now, held.HeldUntil);
+                await db.SaveChangesAsync(ct);
+                return ReservationDto.From(held, now);
+            }, cancellationToken);
+
+            logger.LogInformation("User {UserId} holds seat {SeatId} as reservation {ReservationId}", userId, command.SeatId, reservation.Id);
+            return reservation;
+        }
+        catch (DbUpdateConcurrencyException)
+        {
+            // Someone else changed the seat between our read and our write: they won it.
+            throw Errors.SeatUnavailable();
+        }
+    }
+}

@@ -1,0 +1,3 @@
+namespace Concert.Application.Users;
+
+public sealed record UserDto(long Id, string Name);

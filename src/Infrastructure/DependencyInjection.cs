@@ -1,0 +1,79 @@
+using Concert.Application.Common.Interfaces;
+using Concert.Infrastructure.Persistence;
+using Concert.Infrastructure.Workers;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Concert.Infrastructure;
+
+public static class DependencyInjection
+{
+    public static IServiceCollection AddInfrastructure(this IServiceCollection services, IConfiguration configuration)
+    {
+        var database = configuration.GetSection(DatabaseOptions.Section).Get<DatabaseOptions>() ?? new DatabaseOptions();
+        services.Configure<DatabaseOptions>(configuration.GetSection(DatabaseOptions.Section));
+        services.Configure<SeedOptions>(configuration.GetSection(SeedOptions.Section));
+        services.Configure<WorkerOptions>(configuration.GetSection(WorkerOptions.Section));
+        var connectionString = configuration.GetConnectionString("Concert");
+
+        switch (database.Provider)
+        {
+            case DatabaseProvider.Sqlite:
+                var sqlite = new SqliteConnectionStringBuilder { DataSource = database.SqlitePath, Pooling = true, DefaultTimeout = 60 }.ToString();
+                services.AddDbContext<ConcertDbContext, SqliteConcertDbContext>(o => o
+                    .UseSqlite(sqlite)
+                    .AddInterceptors(new SqlitePragmaInterceptor(database.SqliteBusyTimeoutMs)));
+                break;
+            case DatabaseProvider.SqlServer:
+                services.AddDbContext<ConcertDbContext, SqlServerConcertDbContext>(o => o
+                    .UseSqlServer(Require(connectionString, database.Provider), s => s.EnableRetryOnFailure(database.MaxRetryCount)));
+                break;
+            case DatabaseProvider.Postgres:
+                services.AddDbContext<ConcertDbContext, PostgresConcertDbContext>(o => o
+                    .UseNpgsql(Require(connectionString, database.Provider), s => s.EnableRetryOnFailure(database.MaxRetryCount)));
+                break;
+            default:
+                throw new InvalidOperationException($"Unknown Database:Provider '{database.Provider}'.");
+        }
+
+        services.AddScoped<IConcertDbContext>(sp => sp.GetRequiredService<ConcertDbContext>());
+        services.AddHealthChecks().AddDbContextCheck<ConcertDbContext>("database", tags: ["ready"]);
+
+        if (configuration.GetSection(WorkerOptions.Section).Get<WorkerOptions>()?.Enabled ?? true)
+        {
+            services.AddHostedService<QueueAdmissionWorker>();
+            services.AddHostedService<SweepWorker>();
+        }
+
+        return services;
+    }
+
+    /// <summary>Applies migrations and seeds the demo catalogue, as configured. Called once at start.</summary>
+    public static async Task InitialiseDatabaseAsync(this IServiceProvider services, CancellationToken cancellationToken = default)
+    {
+        await using var scope = services.CreateAsyncScope();
+        var sp = scope.ServiceProvider;
+        var db = sp.GetRequiredService<ConcertDbContext>();
+        var logger = sp.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(DependencyInjection));
+        if (sp.GetRequiredService<IOptions<DatabaseOptions>>().Value.MigrateOnStartup)
+        {
+            await db.Database.MigrateAsync(cancellationToken);
+            logger.LogInformation("Database migrated ({Provider})", db.Database.ProviderName);
+        }
+
+        if (sp.GetRequiredService<IOptions<SeedOptions>>().Value.Demo)
+        {
+            await DemoSeeder.SeedAsync(db, sp.GetRequiredService<TimeProvider>().GetUtcNow().UtcDateTime, cancellationToken);
+        }
+    }
+
+    private static string Require(string? connectionString, DatabaseProvider provider) =>
+        string.IsNullOrWhiteSpace(connectionString)
+            ? throw new InvalidOperationException($"Database:Provider={provider} needs ConnectionStrings:Concert.")
+            : connectionString;
+}

@@ -1,0 +1,100 @@
+using Concert.Application.Common.Interfaces;
+using Concert.Domain.Accounts;
+using Concert.Domain.Concerts;
+using Concert.Domain.Payments;
+using Concert.Domain.Queue;
+using Concert.Domain.Reservations;
+using Concert.Domain.Users;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
+
+namespace Concert.Infrastructure.Persistence;
+
+/// <summary>
+/// The model, shared by every provider. Each provider has its own sealed subclass so that each keeps its own
+/// migrations (migrations bind to the context type).
+/// </summary>
+public abstract class ConcertDbContext(DbContextOptions options) : DbContext(options), IConcertDbContext
+{
+    public DbSet<User> Users => Set<User>();
+
+    public DbSet<Account> Accounts => Set<Account>();
+
+    public DbSet<BalanceEntry> BalanceEntries => Set<BalanceEntry>();
+
+    public DbSet<QueueToken> QueueTokens => Set<QueueToken>();
+
+    public DbSet<QueueGate> QueueGates => Set<QueueGate>();
+
+    public DbSet<QueueRankMark> QueueRankMarks => Set<QueueRankMark>();
+
+    public DbSet<Domain.Concerts.Concert> Concerts => Set<Domain.Concerts.Concert>();
+
+    public DbSet<ConcertSchedule> Schedules => Set<ConcertSchedule>();
+
+    public DbSet<Seat> Seats => Set<Seat>();
+
+    public DbSet<Reservation> Reservations => Set<Reservation>();
+
+    public DbSet<Payment> Payments => Set<Payment>();
+
+    public DbSet<IdempotencyRecord> IdempotencyRecords => Set<IdempotencyRecord>();
+
+    public async Task<T> InTransactionAsync<T>(Func<CancellationToken, Task<T>> work, CancellationToken cancellationToken)
+    {
+        var strategy = Database.CreateExecutionStrategy();
+        try
+        {
+            return await strategy.ExecuteAsync(
+                work,
+                async (_, w, ct) =>
+                {
+                    ChangeTracker.Clear();
+                    await using var transaction = await Database.BeginTransactionAsync(ct);
+                    var result = await w(ct);
+                    await transaction.CommitAsync(ct);
+                    return result;
+                },
+                verifySucceeded: null,
+                cancellationToken);
+        }
+        catch
+        {
+            // A failed unit leaves nothing tracked that a later step of the same request could save by accident.
+            ChangeTracker.Clear();
+            throw;
+        }
+    }
+
+    public abstract bool IsUniqueViolation(DbUpdateException exception);
+
+    public Task<List<WaitingRankRow>> WaitingRankMarksAsync(int spacing, CancellationToken cancellationToken)
+    {
+        // Only identifiers and integers are spliced in; nothing comes from a caller.
+        var sql = $"""
+                 SELECT w.{Q("Id")} AS {Q("Id")}, w.rn - 1 AS {Q("Ahead")}
+                 FROM (SELECT {Q("Id")}, ROW_NUMBER() OVER (ORDER BY {Q("Id")}) AS rn
+                       FROM {Q("QueueTokens")} WHERE {Q("Status")} = {(int)QueueTokenStatus.Waiting}) w
+                 WHERE (w.rn - 1) % {spacing} = 0
+                 """;
+        return Database.SqlQueryRaw<WaitingRankRow>(sql).ToListAsync(cancellationToken);
+    }
+
+    public void ClearChanges() => ChangeTracker.Clear();
+
+    /// <summary>Quotes an identifier for this provider.</summary>
+    protected virtual string Q(string identifier) => $"\"{identifier}\"";
+
+    protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
+    {
+        // Every timestamp this service writes is UTC; SQLite and SQL Server keep no zone, so read them back as UTC.
+        configurationBuilder.Properties<DateTime>().HaveConversion<UtcDateTimeConverter>();
+    }
+
+    protected override void OnModelCreating(ModelBuilder modelBuilder) =>
+        modelBuilder.ApplyConfigurationsFromAssembly(typeof(ConcertDbContext).Assembly);
+}
+
+internal sealed class UtcDateTimeConverter() : ValueConverter<DateTime, DateTime>(
+    v => v.Kind == DateTimeKind.Utc ? v : v.ToUniversalTime(),
+    v => DateTime.SpecifyKind(v, DateTimeKind.Utc));

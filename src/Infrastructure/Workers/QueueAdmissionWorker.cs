@@ -1,0 +1,23 @@
+using Concert.Application.Common.Options;
+using Concert.Application.Queue;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Concert.Infrastructure.Workers;
+
+/// <summary>Every <see cref="QueueOptions.AdmissionInterval"/>: expire lapsed tokens, refill free slots in join
+/// order, and take a new rank snapshot for positions.</summary>
+public sealed class QueueAdmissionWorker(
+    IServiceScopeFactory scopes, IOptions<QueueOptions> options, ILogger<QueueAdmissionWorker> logger)
+    : PeriodicWorker(scopes, logger)
+{
+    protected override TimeSpan Interval => options.Value.AdmissionInterval;
+
+    protected override async Task RunOnceAsync(IServiceProvider services, CancellationToken cancellationToken)
+    {
+        var queue = services.GetRequiredService<QueueService>();
+        await queue.AdmitAsync(cancellationToken);
+        await queue.RefreshRankMarksAsync(cancellationToken);
+    }
+}

@@ -1,0 +1,30 @@
+using Concert.Application.Payments;
+using Concert.Application.Payments.Commands.PayReservation;
+using Concert.WebApi.Infrastructure;
+using Mediator;
+using Microsoft.AspNetCore.Mvc;
+
+namespace Concert.WebApi.Endpoints;
+
+public sealed class PaymentsEndpoints : IEndpointGroup
+{
+    public void Map(IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/payments").WithTags("Payments");
+
+        group.MapPost("/", async (
+                PayRequest body,
+                [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey,
+                IMediator mediator,
+                CancellationToken ct) =>
+            {
+                var payment = await mediator.Send(new PayReservationCommand(body.ReservationId, idempotencyKey), ct);
+                return TypedResults.Created($"/api/payments/{payment.Id}", payment);
+            })
+            .WithName("Pay").WithSummary("Pay a held reservation from the balance; optional Idempotency-Key")
+            .Produces<PaymentDto>(201).ProducesValidationProblem()
+            .RequiresQueueToken().ProducesProblem(404).ProducesProblem(409).ProducesProblem(422);
+    }
+
+    public sealed record PayRequest(long ReservationId);
+}

@@ -1,0 +1,53 @@
+using Concert.Application.Accounts;
+using Concert.Application.Accounts.Commands.ChargeBalance;
+using Concert.Application.Accounts.Queries.GetBalance;
+using Concert.Application.Accounts.Queries.GetBalanceHistory;
+using Concert.Application.Reservations;
+using Concert.Application.Reservations.Queries.GetUserReservations;
+using Concert.Application.Users;
+using Concert.Application.Users.Commands.CreateUser;
+using Concert.Application.Users.Queries.GetUser;
+using Concert.WebApi.Infrastructure;
+using Mediator;
+
+namespace Concert.WebApi.Endpoints;
+
+public sealed class UsersEndpoints : IEndpointGroup
+{
+    public void Map(IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/users").WithTags("Users and balance");
+
+        group.MapPost("/", async (CreateUserCommand command, IMediator mediator, CancellationToken ct) =>
+            {
+                var user = await mediator.Send(command, ct);
+                return TypedResults.Created($"/api/users/{user.Id}", user);
+            })
+            .WithName("CreateUser").WithSummary("Create a user (balance 0)")
+            .ProducesValidationProblem();
+
+        group.MapGet("/{userId}", async (RouteId userId, IMediator mediator, CancellationToken ct) =>
+                TypedResults.Ok(await mediator.Send(new GetUserQuery(userId), ct)))
+            .WithName("GetUser").Produces<UserDto>().ProducesProblem(404);
+
+        group.MapGet("/{userId}/balance", async (RouteId userId, IMediator mediator, CancellationToken ct) =>
+                TypedResults.Ok(await mediator.Send(new GetBalanceQuery(userId), ct)))
+            .WithName("GetBalance").Produces<BalanceDto>().ProducesProblem(404);
+
+        group.MapPost("/{userId}/balance/charges", async (RouteId userId, ChargeRequest body, IMediator mediator, CancellationToken ct) =>
+                TypedResults.Ok(await mediator.Send(new ChargeBalanceCommand(userId, body.Amount), ct)))
+            .WithName("ChargeBalance").WithSummary("Top up the balance (1–1,000,000 won a charge)")
+            .Produces<BalanceDto>().ProducesValidationProblem().ProducesProblem(404).ProducesProblem(409);
+
+        group.MapGet("/{userId}/balance/history", async (RouteId userId, string? limit, IMediator mediator, CancellationToken ct) =>
+                TypedResults.Ok(await mediator.Send(new GetBalanceHistoryQuery(userId, limit), ct)))
+            .WithName("GetBalanceHistory").WithSummary("Every balance change, newest first")
+            .Produces<IReadOnlyList<BalanceEntryDto>>().ProducesValidationProblem().ProducesProblem(404);
+
+        group.MapGet("/{userId}/reservations", async (RouteId userId, IMediator mediator, CancellationToken ct) =>
+                TypedResults.Ok(await mediator.Send(new GetUserReservationsQuery(userId), ct)))
+            .WithName("GetUserReservations").Produces<IReadOnlyList<ReservationDto>>().ProducesProblem(404);
+    }
+
+    public sealed record ChargeRequest(long Amount);
+}

@@ -1,0 +1,81 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Concert.Application;
+using Concert.Application.Common.Behaviours;
+using Concert.Application.Common.Interfaces;
+using Concert.Application.Users.Commands.CreateUser;
+using Concert.Infrastructure;
+using Concert.WebApi.Endpoints;
+using Concert.WebApi.Infrastructure;
+using Microsoft.AspNetCore.Http.Json;
+using Scalar.AspNetCore;
+using Serilog;
+
+var builder = WebApplication.CreateBuilder(args);
+
+builder.Host.UseSerilog((context, services, logger) => logger
+    .ReadFrom.Configuration(context.Configuration)
+    .ReadFrom.Services(services)
+    .Enrich.FromLogContext()
+    .WriteTo.Console(outputTemplate:
+        "[{Timestamp:HH:mm:ss} {Level:u3}] {Message:lj} {Properties:j}{NewLine}{Exception}"));
+
+builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = 64 * 1024);
+
+builder.Services.AddApplication(builder.Configuration);
+builder.Services.AddInfrastructure(builder.Configuration);
+builder.Services.AddHttpContextAccessor();
+builder.Services.AddScoped<IQueueTokenAccessor, HttpQueueTokenAccessor>();
+
+builder.Services.AddMediator(options =>
+{
+    options.ServiceLifetime = ServiceLifetime.Scoped;
+    options.Assemblies = [typeof(CreateUserCommand)];
+    // Outermost first: request shape (400) → token known (401) → idempotent replay → token active (403).
+    options.PipelineBehaviors =
+    [
+        typeof(ValidationBehaviour<,>),
+        typeof(QueueTokenBehaviour<,>),
+        typeof(IdempotencyBehaviour<,>),
+        typeof(ActiveQueueTokenBehaviour<,>),
+    ];
+});
+
+builder.Services.ConfigureHttpJsonOptions(options => ConfigureJson(options.SerializerOptions));
+builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+builder.Services.AddExceptionHandler<ApiExceptionHandler>();
+builder.Services.AddProblemDetails();
+builder.Services.AddOutputCache(o => o.AddPolicy(ConcertsEndpoints.ConcertListCachePolicy, p => p.Expire(TimeSpan.FromSeconds(5))));
+builder.Services.AddOpenApi(o => o.AddOperationTransformer<QueueTokenOpenApiTransformer>());
+
+var app = builder.Build();
+
+await app.Services.InitialiseDatabaseAsync();
+
+app.UseExceptionHandler();
+app.UseStatusCodePages(context =>
+{
+    var (code, detail) = Problems.ForStatus(context.HttpContext.Response.StatusCode);
+    return Problems.WriteAsync(context.HttpContext, context.HttpContext.Response.StatusCode, code, detail);
+});
+app.UseSerilogRequestLogging();
+app.UseOutputCache();
+
+app.MapOpenApi();
+app.MapScalarApiReference();
+app.MapHealthChecks("/health/live", new() { Predicate = _ => false });
+app.MapHealthChecks("/health/ready", new() { Predicate = check => check.Tags.Contains("ready") });
+app.MapEndpointGroups();
+
+app.Run();
+
+static void ConfigureJson(JsonSerializerOptions json)
+{
+    json.NumberHandling = JsonNumberHandling.Strict;
+    json.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower, allowIntegerValues: false));
+    json.Converters.Add(new UtcDateTimeJsonConverter());
+    json.MaxDepth = 64;
+}
+
+/// <summary>The entry point, visible to the functional tests' host factory.</summary>
+public partial class Program;

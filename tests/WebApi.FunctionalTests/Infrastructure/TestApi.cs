@@ -1,0 +1,116 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using Concert.Application.Maintenance;
+using Concert.Application.Queue;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Concert.WebApi.FunctionalTests.Infrastructure;
+
+public sealed class TestApiOptions
+{
+    public int MaxActiveTokens { get; set; } = 100;
+
+    /// <summary>Background workers off by default, so tests decide when admission and sweeps run.</summary>
+    public bool Workers { get; set; }
+
+    public TimeSpan AdmissionInterval { get; set; } = TimeSpan.FromMilliseconds(200);
+
+    public Dictionary<string, string?> Settings { get; } = [];
+}
+
+/// <summary>
+/// The real host on a real Kestrel port over a fresh real database (SQLite file, or PostgreSQL), with a fake clock.
+/// </summary>
+public sealed class TestApi : IAsyncDisposable
+{
+    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    private readonly Factory _factory;
+
+    private TestApi(Factory factory, TestDatabase database)
+    {
+        _factory = factory;
+        Database = database;
+        Client = factory.CreateClient();
+    }
+
+    public HttpClient Client { get; }
+
+    public FakeTimeProvider Clock => _factory.Clock;
+
+    public TestDatabase Database { get; }
+
+    public IServiceProvider Services => _factory.Services;
+
+    public static async Task<TestApi> StartAsync(Action<TestApiOptions>? configure = null)
+    {
+        var options = new TestApiOptions();
+        configure?.Invoke(options);
+        var database = await TestDatabase.CreateAsync();
+        var factory = new Factory(options, database);
+        factory.UseKestrel(0);
+        factory.StartServer();
+        return new TestApi(factory, database);
+    }
+
+    /// <summary>A client of its own (its own connection), for racing requests.</summary>
+    public HttpClient CreateClient() => _factory.CreateClient();
+
+    public async Task<T> InScopeAsync<T>(Func<IServiceProvider, Task<T>> work)
+    {
+        await using var scope = Services.CreateAsyncScope();
+        return await work(scope.ServiceProvider);
+    }
+
+    /// <summary>One admission pass and rank snapshot, as the worker would run them.</summary>
+    public Task<int> AdmitAsync() => InScopeAsync(async sp =>
+    {
+        var queue = sp.GetRequiredService<QueueService>();
+        var admitted = await queue.AdmitAsync(CancellationToken.None);
+        await queue.RefreshRankMarksAsync(CancellationToken.None);
+        return admitted;
+    });
+
+    public Task SweepAsync() => InScopeAsync(async sp =>
+    {
+        await sp.GetRequiredService<Sweeper>().SweepAsync(CancellationToken.None);
+        return true;
+    });
+
+    public async ValueTask DisposeAsync()
+    {
+        Client.Dispose();
+        await _factory.DisposeAsync();
+        await Database.DisposeAsync();
+    }
+
+    private sealed class Factory(TestApiOptions options, TestDatabase database) : WebApplicationFactory<Program>
+    {
+        public FakeTimeProvider Clock { get; } = new(DateTimeOffset.UtcNow);
+
+        protected override void ConfigureWebHost(IWebHostBuilder builder)
+        {
+            builder.UseEnvironment("Testing");
+            var settings = new Dictionary<string, string?>
+            {
+                ["Seed:Demo"] = "true",
+                ["Workers:Enabled"] = options.Workers ? "true" : "false",
+                ["Queue:MaxActiveTokens"] = options.MaxActiveTokens.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["Queue:AdmissionInterval"] = options.AdmissionInterval.ToString(),
+                ["Serilog:MinimumLevel:Default"] = "Warning",
+            };
+            foreach (var (key, value) in database.Settings().Concat(options.Settings))
+            {
+                settings[key] = value;
+            }
+
+            builder.ConfigureAppConfiguration((_, config) => config.AddInMemoryCollection(settings));
+            builder.ConfigureTestServices(services => services.AddSingleton<TimeProvider>(Clock));
+        }
+    }
+}
