@@ -82,6 +82,36 @@ public abstract class ConcertDbContext(DbContextOptions options) : DbContext(opt
 
     public void ClearChanges() => ChangeTracker.Clear();
 
+    public async Task<Account?> LockAccountAsync(long userId, CancellationToken cancellationToken)
+    {
+        var locked = await Accounts.Where(a => a.UserId == userId)
+            .ExecuteUpdateAsync(s => s.SetProperty(a => a.Version, a => a.Version + 1), cancellationToken);
+        return locked == 0 ? null : await Accounts.SingleAsync(a => a.UserId == userId, cancellationToken);
+    }
+
+    public async Task<bool> LockUserAsync(long userId, CancellationToken cancellationToken) =>
+        await Users.Where(u => u.Id == userId)
+            .ExecuteUpdateAsync(s => s.SetProperty(u => u.Version, u => u.Version + 1), cancellationToken) == 1;
+
+    public async Task<Reservation?> LockReservationAsync(long reservationId, long userId, CancellationToken cancellationToken)
+    {
+        var locked = await Reservations.Where(r => r.Id == reservationId && r.UserId == userId)
+            .ExecuteUpdateAsync(s => s.SetProperty(r => r.Version, r => r.Version + 1), cancellationToken);
+        return locked == 0 ? null : await Reservations.SingleAsync(r => r.Id == reservationId, cancellationToken);
+    }
+
+    public async Task<QueueGate> LockQueueGateAsync(CancellationToken cancellationToken)
+    {
+        var locked = await QueueGates.Where(g => g.Id == QueueGate.SingletonId)
+            .ExecuteUpdateAsync(s => s.SetProperty(g => g.Version, g => g.Version + 1), cancellationToken);
+        if (locked == 0)
+        {
+            throw new InvalidOperationException("The queue gate row is missing; run the migrations.");
+        }
+
+        return await QueueGates.SingleAsync(g => g.Id == QueueGate.SingletonId, cancellationToken);
+    }
+
     /// <summary>Quotes an identifier for this provider.</summary>
     protected virtual string Q(string identifier) => $"\"{identifier}\"";
 

@@ -50,6 +50,22 @@ public interface IConcertDbContext
     Task<List<WaitingRankRow>> WaitingRankMarksAsync(int spacing, CancellationToken cancellationToken);
 
     void ClearChanges();
+
+    // Row locks, taken the portable way: a conditional version bump. Inside a transaction the UPDATE holds the row
+    // (PostgreSQL, SQL Server) or the write lock (SQLite) until commit, so the read that follows sees the latest
+    // committed state and nobody else can change it meanwhile — on every provider and across instances.
+
+    /// <summary>Locks and loads the account (tracked), or null when the user has none.</summary>
+    Task<Account?> LockAccountAsync(long userId, CancellationToken cancellationToken);
+
+    /// <summary>Locks the user's row, serialising that user's hold decisions. False when there is no such user.</summary>
+    Task<bool> LockUserAsync(long userId, CancellationToken cancellationToken);
+
+    /// <summary>Locks and loads the user's reservation (tracked), or null when it is not theirs or not there.</summary>
+    Task<Reservation?> LockReservationAsync(long reservationId, long userId, CancellationToken cancellationToken);
+
+    /// <summary>Locks and loads the queue gate (tracked): one admission decision at a time, across instances.</summary>
+    Task<QueueGate> LockQueueGateAsync(CancellationToken cancellationToken);
 }
 
 public sealed record WaitingRankRow(long Id, long Ahead);

@@ -2,7 +2,6 @@ using Concert.Application.Common.Interfaces;
 using Concert.Domain.Common;
 using Mapster;
 using Mediator;
-using Microsoft.EntityFrameworkCore;
 
 namespace Concert.Application.Accounts.Queries.GetBalance;
 
@@ -10,10 +9,10 @@ public sealed record GetBalanceQuery(long UserId) : IQuery<BalanceDto>;
 
 public sealed class GetBalanceQueryHandler(IConcertDbContext db) : IQueryHandler<GetBalanceQuery, BalanceDto>
 {
-    public async ValueTask<BalanceDto> Handle(GetBalanceQuery query, CancellationToken cancellationToken) =>
-        await db.Accounts.AsNoTracking()
-            .Where(a => a.UserId == query.UserId)
-            .ProjectToType<BalanceDto>()
-            .FirstOrDefaultAsync(cancellationToken)
-        ?? throw Errors.UserNotFound();
+    /// <summary>A primary-key look-up: the account row is the balance.</summary>
+    public async ValueTask<BalanceDto> Handle(GetBalanceQuery query, CancellationToken cancellationToken)
+    {
+        var account = await db.Accounts.FindAsync([query.UserId], cancellationToken) ?? throw Errors.UserNotFound();
+        return account.Adapt<BalanceDto>();
+    }
 }
