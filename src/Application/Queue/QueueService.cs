@@ -73,6 +73,19 @@ public sealed class QueueService(
         return active < Options.MaxActiveTokens;
     }
 
+    /// <summary>Retakes the rank snapshot when the last one is older than <see cref="QueueOptions.RankSnapshotInterval"/>.</summary>
+    public async Task RefreshRankMarksIfDueAsync(CancellationToken cancellationToken)
+    {
+        var takenAt = await db.QueueGates.AsNoTracking()
+            .Where(g => g.Id == QueueGate.SingletonId)
+            .Select(g => g.SnapshotAt)
+            .SingleAsync(cancellationToken);
+        if (takenAt is null || Now - takenAt.Value >= Options.RankSnapshotInterval)
+        {
+            await RefreshRankMarksAsync(cancellationToken);
+        }
+    }
+
     /// <summary>
     /// Takes a new rank snapshot: a signpost every <see cref="QueueOptions.RankMarkSpacing"/> waiting tokens, with
     /// the serving counter at that moment. Under the gate lock, so no admission slips between the two.

@@ -7,7 +7,7 @@ using Microsoft.Extensions.Options;
 namespace Concert.Infrastructure.Workers;
 
 /// <summary>Every <see cref="QueueOptions.AdmissionInterval"/>: expire lapsed tokens, refill free slots in join
-/// order, and take a new rank snapshot for positions.</summary>
+/// order, and retake the rank snapshot for positions when it is due.</summary>
 public sealed class QueueAdmissionWorker(
     IServiceScopeFactory scopes, IOptions<QueueOptions> options, ILogger<QueueAdmissionWorker> logger)
     : PeriodicWorker(scopes, logger)
@@ -18,6 +18,6 @@ public sealed class QueueAdmissionWorker(
     {
         var queue = services.GetRequiredService<QueueService>();
         await queue.AdmitAsync(cancellationToken);
-        await queue.RefreshRankMarksAsync(cancellationToken);
+        await queue.RefreshRankMarksIfDueAsync(cancellationToken);
     }
 }

@@ -23,4 +23,8 @@ public sealed class QueueOptions
 
     /// <summary>One rank signpost every this many waiting tokens: a poll counts at most this many rows.</summary>
     public int RankMarkSpacing { get; set; } = 500;
+
+    /// <summary>How often the worker retakes the rank snapshot. Admissions are corrected for between snapshots;
+    /// leavers ahead are not, so a position can be too high by the leavers of at most this long.</summary>
+    public TimeSpan RankSnapshotInterval { get; set; } = TimeSpan.FromSeconds(5);
 }
