@@ -7,7 +7,7 @@ using Concert.Application.Users.Commands.CreateUser;
 using Concert.Infrastructure;
 using Concert.WebApi.Endpoints;
 using Concert.WebApi.Infrastructure;
-using Microsoft.AspNetCore.Http.Json;
+using Microsoft.AspNetCore.Diagnostics;
 using Scalar.AspNetCore;
 using Serilog;
 
@@ -52,13 +52,16 @@ var app = builder.Build();
 
 await app.Services.InitialiseDatabaseAsync();
 
-app.UseExceptionHandler();
+// Outermost, so the request line carries the final status (a 500 is logged once, by ApiExceptionHandler).
+app.UseSerilogRequestLogging();
+
+// ApiExceptionHandler logs the real failures itself (once, with the traceId); 4xx outcomes are not errors.
+app.UseExceptionHandler(new ExceptionHandlerOptions { SuppressDiagnosticsCallback = _ => true });
 app.UseStatusCodePages(context =>
 {
     var (code, detail) = Problems.ForStatus(context.HttpContext.Response.StatusCode);
     return Problems.WriteAsync(context.HttpContext, context.HttpContext.Response.StatusCode, code, detail);
 });
-app.UseSerilogRequestLogging();
 app.UseOutputCache();
 
 app.MapOpenApi();
