@@ -110,6 +110,14 @@ public sealed class TestApi : IAsyncDisposable
             }
 
             builder.ConfigureAppConfiguration((_, config) => config.AddInMemoryCollection(settings));
+
+            // Program reads some settings while it registers services (the database provider and path, whether
+            // workers run), before the app configuration above is applied; host settings reach it in time.
+            foreach (var (key, value) in settings)
+            {
+                builder.UseSetting(key, value);
+            }
+
             builder.ConfigureTestServices(services => services.AddSingleton<TimeProvider>(Clock));
         }
     }
