@@ -4,7 +4,6 @@ using Concert.WebApi.FunctionalTests.Infrastructure;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Serilog.Core;
 using Serilog.Events;
@@ -58,8 +57,12 @@ public sealed class UnhandledErrorTests
         protected override void ConfigureWebHost(IWebHostBuilder builder)
         {
             builder.UseEnvironment("Testing");
-            builder.ConfigureAppConfiguration((_, config) => config.AddInMemoryCollection(
-                database.Settings().Append(new("Workers:Enabled", "false"))));
+            // Host settings: Program reads the provider while registering services, before app configuration.
+            foreach (var (key, value) in database.Settings().Append(new("Workers:Enabled", "false")))
+            {
+                builder.UseSetting(key, value);
+            }
+
             builder.ConfigureTestServices(services =>
             {
                 services.AddScoped<IQueueTokenAccessor, ThrowingAccessor>();
