@@ -1,0 +1,131 @@
+using Concert.Application.Common.Behaviours;
+using Concert.Application.Common.Interfaces;
+using Concert.Application.Queue.Commands.LeaveQueue;
+using Concert.Application.UnitTests.TestSupport;
+using Concert.Domain.Common;
+using Concert.Domain.Queue;
+using Concert.Domain.Users;
+using Mediator;
+using NSubstitute;
+
+namespace Concert.Application.UnitTests.Behaviours;
+
+/// <summary>The token look-up is EF async LINQ, so it runs against a real (in-memory SQLite) schema.</summary>
+public sealed class QueueTokenBehaviourTests : IDisposable
+{
+    private static readonly DateTime Now = new(2026, 11, 24, 9, 0, 0, DateTimeKind.Utc);
+
+    private readonly SqliteTestDatabase _database = new();
+    private readonly IQueueTokenAccessor _accessor = Substitute.For<IQueueTokenAccessor>();
+    private readonly QueueTokenContext _context = new();
+    private int _nextCalls;
+
+    public void Dispose() => _database.Dispose();
+
+    private ValueTask<Unit> Next(LeaveQueueCommand message, CancellationToken ct)
+    {
+        _nextCalls++;
+        return ValueTask.FromResult(Unit.Value);
+    }
+
+    private async Task<Unit> SendAsync(string? rawToken)
+    {
+        _accessor.RawToken.Returns(rawToken);
+        await using var db = _database.NewContext();
+        var behaviour = new QueueTokenBehaviour<LeaveQueueCommand, Unit>(_accessor, db, _context);
+        return await behaviour.Handle(new LeaveQueueCommand(), Next, CancellationToken.None);
+    }
+
+    private async Task<QueueToken> IssueAsync(string name, Action<QueueToken>? change = null)
+    {
+        await using var db = _database.NewContext();
+        var user = User.Create(name, Now);
+        db.Users.Add(user);
+        await db.SaveChangesAsync();
+        var token = QueueToken.Issue(user.Id, Now);
+        change?.Invoke(token);
+        db.QueueTokens.Add(token);
+        await db.SaveChangesAsync();
+        return token;
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("")]
+    [InlineData("   ")]
+    public async Task A_request_without_a_token_is_queue_token_missing(string? raw)
+    {
+        await IssueAsync("Kim");
+
+        var error = await Assert.ThrowsAsync<DomainException>(() => SendAsync(raw));
+
+        Assert.Equal("queue_token_missing", error.Code);
+        Assert.Equal(ErrorKind.Unauthorized, error.Kind);
+        Assert.Equal(0, _nextCalls);
+        Assert.False(_context.IsResolved);
+    }
+
+    [Fact]
+    public async Task An_unknown_token_is_queue_token_invalid()
+    {
+        await IssueAsync("Kim");
+
+        var error = await Assert.ThrowsAsync<DomainException>(() => SendAsync(QueueToken.NewTokenValue()));
+
+        Assert.Equal("queue_token_invalid", error.Code);
+        Assert.Equal(ErrorKind.Unauthorized, error.Kind);
+        Assert.Equal(0, _nextCalls);
+        Assert.False(_context.IsResolved);
+    }
+
+    [Fact]
+    public async Task A_known_token_in_another_case_is_queue_token_invalid()
+    {
+        var issued = await IssueAsync("Kim");
+        var swapped = new string(issued.Token.Select(c => char.IsUpper(c) ? char.ToLowerInvariant(c) : char.ToUpperInvariant(c)).ToArray());
+
+        var error = await Assert.ThrowsAsync<DomainException>(() => SendAsync(swapped));
+
+        Assert.Equal("queue_token_invalid", error.Code);
+        Assert.Equal(0, _nextCalls);
+    }
+
+    [Fact]
+    public async Task An_overlong_token_is_queue_token_invalid()
+    {
+        var issued = await IssueAsync("Kim");
+
+        var error = await Assert.ThrowsAsync<DomainException>(() => SendAsync(issued.Token + new string('A', 200)));
+
+        Assert.Equal("queue_token_invalid", error.Code);
+        Assert.Equal(0, _nextCalls);
+    }
+
+    [Fact]
+    public async Task A_known_waiting_token_is_resolved_for_the_rest_of_the_request()
+    {
+        await IssueAsync("Lee");
+        var issued = await IssueAsync("Kim");
+
+        var result = await SendAsync(issued.Token);
+
+        Assert.Equal(Unit.Value, result);
+        Assert.Equal(1, _nextCalls);
+        Assert.True(_context.IsResolved);
+        Assert.Equal(issued.Id, _context.Token.Id);
+        Assert.Equal(issued.UserId, _context.UserId);
+        Assert.Equal(QueueTokenStatus.Waiting, _context.Token.Status);
+    }
+
+    [Fact]
+    public async Task An_expired_token_is_still_known_here_its_state_is_checked_later()
+    {
+        var issued = await IssueAsync("Kim", t => t.Expire(Now));
+
+        await SendAsync(issued.Token);
+
+        Assert.Equal(1, _nextCalls);
+        Assert.Equal(issued.Id, _context.Token.Id);
+        Assert.Equal(QueueTokenStatus.Expired, _context.Token.Status);
+    }
+}
