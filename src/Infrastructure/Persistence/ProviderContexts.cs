@@ -19,6 +19,18 @@ public sealed class SqlServerConcertDbContext(DbContextOptions<SqlServerConcertD
 
     protected override string Q(string identifier) => $"[{identifier}]";
 
+    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    {
+        base.OnModelCreating(modelBuilder);
+
+        // SQL Server compares strings case-insensitively by default; a bearer token and an idempotency key must
+        // match exactly (SQLite and PostgreSQL already compare bytes).
+        modelBuilder.Entity<Domain.Queue.QueueToken>().Property(t => t.Token).UseCollation(BinaryCollation);
+        modelBuilder.Entity<Domain.Payments.IdempotencyRecord>().Property(r => r.Key).UseCollation(BinaryCollation);
+    }
+
+    private const string BinaryCollation = "Latin1_General_100_BIN2";
+
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
         base.ConfigureConventions(configurationBuilder);

@@ -194,7 +194,8 @@ namespace Concert.Infrastructure.Persistence.Migrations.SqlServer
                     b.Property<string>("Key")
                         .IsRequired()
                         .HasMaxLength(64)
-                        .HasColumnType("nvarchar(64)");
+                        .HasColumnType("nvarchar(64)")
+                        .UseCollation("Latin1_General_100_BIN2");
 
                     b.Property<string>("ResponseBody")
                         .IsRequired()
@@ -333,7 +334,8 @@ namespace Concert.Infrastructure.Persistence.Migrations.SqlServer
                     b.Property<string>("Token")
                         .IsRequired()
                         .HasMaxLength(64)
-                        .HasColumnType("nvarchar(64)");
+                        .HasColumnType("nvarchar(64)")
+                        .UseCollation("Latin1_General_100_BIN2");
 
                     b.Property<long>("UserId")
                         .HasColumnType("bigint");

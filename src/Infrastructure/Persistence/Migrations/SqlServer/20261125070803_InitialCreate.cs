@@ -33,7 +33,7 @@ namespace Concert.Infrastructure.Persistence.Migrations.SqlServer
                     Id = table.Column<long>(type: "bigint", nullable: false)
                         .Annotation("SqlServer:Identity", "1, 1"),
                     UserId = table.Column<long>(type: "bigint", nullable: false),
-                    Key = table.Column<string>(type: "nvarchar(64)", maxLength: 64, nullable: false),
+                    Key = table.Column<string>(type: "nvarchar(64)", maxLength: 64, nullable: false, collation: "Latin1_General_100_BIN2"),
                     Fingerprint = table.Column<string>(type: "nvarchar(64)", maxLength: 64, nullable: false),
                     ResponseStatus = table.Column<int>(type: "int", nullable: false),
                     ResponseBody = table.Column<string>(type: "nvarchar(max)", nullable: false),
@@ -137,7 +137,7 @@ namespace Concert.Infrastructure.Persistence.Migrations.SqlServer
                 {
                     Id = table.Column<long>(type: "bigint", nullable: false)
                         .Annotation("SqlServer:Identity", "1, 1"),
-                    Token = table.Column<string>(type: "nvarchar(64)", maxLength: 64, nullable: false),
+                    Token = table.Column<string>(type: "nvarchar(64)", maxLength: 64, nullable: false, collation: "Latin1_General_100_BIN2"),
                     UserId = table.Column<long>(type: "bigint", nullable: false),
                     LiveUserId = table.Column<long>(type: "bigint", nullable: true),
                     Status = table.Column<int>(type: "int", nullable: false),

@@ -12,7 +12,7 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace Concert.Infrastructure.Persistence.Migrations.SqlServer
 {
     [DbContext(typeof(SqlServerConcertDbContext))]
-    [Migration("20261125062703_InitialCreate")]
+    [Migration("20261125070803_InitialCreate")]
     partial class InitialCreate
     {
         /// <inheritdoc />
@@ -197,7 +197,8 @@ namespace Concert.Infrastructure.Persistence.Migrations.SqlServer
                     b.Property<string>("Key")
                         .IsRequired()
                         .HasMaxLength(64)
-                        .HasColumnType("nvarchar(64)");
+                        .HasColumnType("nvarchar(64)")
+                        .UseCollation("Latin1_General_100_BIN2");
 
                     b.Property<string>("ResponseBody")
                         .IsRequired()
@@ -336,7 +337,8 @@ namespace Concert.Infrastructure.Persistence.Migrations.SqlServer
                     b.Property<string>("Token")
                         .IsRequired()
                         .HasMaxLength(64)
-                        .HasColumnType("nvarchar(64)");
+                        .HasColumnType("nvarchar(64)")
+                        .UseCollation("Latin1_General_100_BIN2");
 
                     b.Property<long>("UserId")
                         .HasColumnType("bigint");
