@@ -20,13 +20,13 @@ public sealed class InstanceCrashTests(ITestOutputHelper output)
         {
             Seed = 1_700,
             Victim = pair.First,
-            // Mid-load, while a payment to the victim has been in flight long enough to be inside its transaction
-            // (or, on a slow machine, a third of the way into the load's time budget), with joins, holds and
-            // charges running too.
+            // Mid-load, while a payment to the victim is in flight (every payment is sent to both instances at
+            // once), with joins, holds and charges running too; on a machine so slow that no payment has started
+            // by then, most of the way into the load's time budget.
             KillWhen = ledger => ledger.LoadStartedAt is { } started
                                  && (ledger.InFlight.Values.Any(r => r.Kind == "pay" && r.Instance == pair.First.Name
-                                                                     && ledger.Now - r.StartedAt > TimeSpan.FromMilliseconds(30))
-                                     || ledger.Now - started > TimeSpan.FromSeconds(8)),
+                                                                     && ledger.Now - r.StartedAt > TimeSpan.FromMilliseconds(10))
+                                     || ledger.Now - started > TimeSpan.FromSeconds(11)),
         };
 
         var run = await LoadRun.ExecuteAsync(pair, options, exact: false);

@@ -52,6 +52,10 @@ public sealed class BookingLoadOptions
 /// </summary>
 public sealed class BookingLoad(LoadClient client, PostgresDatabase database, BookingLoadOptions options)
 {
+    /// <summary>Per wave: set once every join of the wave is over; and how many are still to go.</summary>
+    private TaskCompletionSource[]? _wavesJoined;
+    private int[]? _waveJoinsLeft;
+
     private Ledger Ledger => client.Ledger;
 
     public List<long> WhaleIds { get; } = [];
@@ -96,7 +100,7 @@ public sealed class BookingLoad(LoadClient client, PostgresDatabase database, Bo
     }
 
     /// <summary>
-    /// One whole flow on each instance, one after the other, before the load: a fresh process compiles every
+    /// One whole flow on each instance (both at once) before the load: a fresh process compiles every
     /// endpoint and every EF query on first use (seconds on a busy machine), which would otherwise eat the load's
     /// time. It uses schedule 3's seats, which the load leaves alone.
     /// </summary>
@@ -172,9 +176,6 @@ public sealed class BookingLoad(LoadClient client, PostgresDatabase database, Bo
     }
 
     private int WaveOf(int user) => user * options.Waves / options.Users;
-
-    private TaskCompletionSource[]? _wavesJoined;
-    private int[]? _waveJoinsLeft;
 
     /// <summary>Marks user <paramref name="i"/>'s join step as over (answered, or given up); the last one of a
     /// wave lets the next wave join.</summary>
