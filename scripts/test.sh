@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Runs every test: unit, architecture and model tests; the functional tests over real HTTP on SQLite; the same
-# functional tests again on a throwaway PostgreSQL cluster (started and stopped here); and it writes the
-# idempotent SQL Server migration script. Ends with one line: `N passed, N failed`.
+# functional tests again on a throwaway PostgreSQL cluster (started and stopped here); two real service processes
+# on one PostgreSQL database under load, one of them killed mid-way (tests/MultiInstance.Tests, outside the
+# solution because it needs the server); and it writes the idempotent SQL Server migration script. Ends with one
+# line: `N passed, N failed`.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -39,6 +41,11 @@ if [ -n "${CONCERT_TEST_POSTGRES:-}" ]; then
   step "functional tests on PostgreSQL"
   CONCERT_TEST_PROVIDER=Postgres dotnet test --project tests/WebApi.FunctionalTests -c Release --no-build \
     --results-directory "$RESULTS/postgres" --report-xunit-trx || status=1
+
+  # Runs the Release build of src/WebApi (made above) as separate processes; builds only the test project itself.
+  step "two service processes on one PostgreSQL database"
+  dotnet test --project tests/MultiInstance.Tests -c Release --results-directory "$RESULTS/multi" --report-xunit-trx \
+    || status=1
 fi
 
 passed=0; failed=0; files=0

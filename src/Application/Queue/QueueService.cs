@@ -41,19 +41,27 @@ public sealed class QueueService(
                 .Where(t => t.Status == QueueTokenStatus.Waiting)
                 .OrderBy(t => t.Id)
                 .Take(free)
+                .Select(t => t.Id)
                 .ToListAsync(ct);
-            foreach (var token in next)
-            {
-                token.Activate(now, Options.ActiveTokenLifetime);
-            }
 
-            if (next.Count > 0)
+            // Conditional on still waiting: leaving the queue takes no gate lock, so a token read as waiting above
+            // may have left since. A blind write would bring it back as active without its LiveUserId (a slot
+            // lost for a whole lifetime, and room for the user's second live token).
+            DateTime? activatedAt = now;
+            DateTime? expiresAt = now + Options.ActiveTokenLifetime;
+            var activated = next.Count == 0 ? 0 : await db.QueueTokens
+                .Where(t => next.Contains(t.Id) && t.Status == QueueTokenStatus.Waiting)
+                .ExecuteUpdateAsync(s => s
+                    .SetProperty(t => t.Status, QueueTokenStatus.Active)
+                    .SetProperty(t => t.ActivatedAt, activatedAt)
+                    .SetProperty(t => t.ExpiresAt, expiresAt), ct);
+            if (activated > 0)
             {
-                gate.RecordAdmissions(next.Count, now, Options.AdmissionRateWindow);
+                gate.RecordAdmissions(activated, now, Options.AdmissionRateWindow);
             }
 
             await db.SaveChangesAsync(ct);
-            return next.Count;
+            return activated;
         }, cancellationToken);
 
         if (admitted > 0)

@@ -1,0 +1,130 @@
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+
+namespace Concert.MultiInstance.Tests.Infrastructure;
+
+/// <summary>
+/// Sends the contract's requests to either instance and records every exchange in the <see cref="Ledger"/>.
+/// Once an instance has been killed, new requests go to the survivor, and a request the kill cut short can be
+/// retried there, as a real client behind a load balancer would.
+/// </summary>
+public sealed class LoadClient(IReadOnlyList<ServiceInstance> instances, Ledger ledger)
+{
+    public Ledger Ledger => ledger;
+
+    public IReadOnlyList<ServiceInstance> Instances => instances;
+
+    public IReadOnlyList<ServiceInstance> Alive => instances.Where(i => !ledger.IsKilled(i.Name)).ToList();
+
+    public ServiceInstance Pick(Random random)
+    {
+        var alive = Alive;
+        return alive[random.Next(alive.Count)];
+    }
+
+    /// <summary>Instance <paramref name="index"/> (mod count), or a survivor if that one was killed.</summary>
+    public ServiceInstance At(int index)
+    {
+        var instance = instances[index % instances.Count];
+        return ledger.IsKilled(instance.Name) ? Alive[0] : instance;
+    }
+
+    public Task<Call> CreateUserAsync(ServiceInstance at, string name) =>
+        SendAsync("create-user", at, null, HttpMethod.Post, "/api/users", new { name });
+
+    public async Task<ChargeAttempt> ChargeAsync(ServiceInstance at, long userId, long amount)
+    {
+        var call = await SendAsync("charge", at, userId, HttpMethod.Post, $"/api/users/{userId}/balance/charges", new { amount });
+        var attempt = new ChargeAttempt(userId, amount, call);
+        ledger.Charges.Enqueue(attempt);
+        return attempt;
+    }
+
+    public async Task<JoinAttempt> JoinAsync(ServiceInstance at, long userId)
+    {
+        var call = await SendAsync("join", at, userId, HttpMethod.Post, "/api/queue/tokens", new { userId });
+        var attempt = new JoinAttempt(userId, call);
+        ledger.Joins.Enqueue(attempt);
+        return attempt;
+    }
+
+    public Task<Call> PollAsync(ServiceInstance at, long userId, string token) =>
+        SendAsync("poll", at, userId, HttpMethod.Get, "/api/queue/tokens/current", null, token);
+
+    public Task<Call> LeaveAsync(ServiceInstance at, long userId, string token) =>
+        SendAsync("leave", at, userId, HttpMethod.Delete, "/api/queue/tokens/current", null, token);
+
+    public Task<Call> HoldAsync(ServiceInstance at, long userId, string token, long seatId) =>
+        SendAsync("hold", at, userId, HttpMethod.Post, "/api/reservations", new { seatId }, token);
+
+    public Task<Call> CancelAsync(ServiceInstance at, long userId, string token, long reservationId) =>
+        SendAsync("cancel", at, userId, HttpMethod.Delete, $"/api/reservations/{reservationId}", null, token);
+
+    public async Task<PaymentAttempt> PayAsync(ServiceInstance at, long userId, string token, long reservationId, string? key)
+    {
+        var call = await SendAsync("pay", at, userId, HttpMethod.Post, "/api/payments", new { reservationId }, token, key);
+        var attempt = new PaymentAttempt(userId, reservationId, key, call);
+        ledger.Payments.Enqueue(attempt);
+        return attempt;
+    }
+
+    public async Task<Call> SendAsync(
+        string kind, ServiceInstance at, long? userId, HttpMethod method, string path, object? body,
+        string? token = null, string? idempotencyKey = null)
+    {
+        using var request = new HttpRequestMessage(method, new Uri(path, UriKind.Relative));
+        if (body is not null)
+        {
+            request.Content = JsonContent.Create(body);
+        }
+
+        if (token is not null)
+        {
+            request.Headers.Add("Queue-Token", token);
+        }
+
+        if (idempotencyKey is not null)
+        {
+            request.Headers.Add("Idempotency-Key", idempotencyKey);
+        }
+
+        var started = ledger.Now;
+        var number = ledger.NextRequestNumber();
+        ledger.InFlight[number] = (kind, at.Name, started);
+        Call call;
+        try
+        {
+            using var response = await at.Client.SendAsync(request);
+            var text = await response.Content.ReadAsStringAsync();
+            var json = ParseOrNull(text);
+            string? code = json is { ValueKind: JsonValueKind.Object } o && o.TryGetProperty("code", out var c) ? c.GetString() : null;
+            call = new Call(kind, at.Name, userId, started, ledger.Now, (int)response.StatusCode, code, json, null);
+        }
+        catch (Exception e) when (e is HttpRequestException or IOException or TaskCanceledException)
+        {
+            call = new Call(kind, at.Name, userId, started, ledger.Now, null, null, null, $"{e.GetType().Name}: {e.Message}");
+        }
+
+        finally
+        {
+            ledger.InFlight.TryRemove(number, out _);
+        }
+
+        ledger.Record(call);
+        return call;
+    }
+
+    private static JsonElement? ParseOrNull(string text)
+    {
+        try
+        {
+            return text.Length > 0 ? JsonDocument.Parse(Encoding.UTF8.GetBytes(text)).RootElement.Clone() : null;
+        }
+        catch (JsonException)
+        {
+            // A bare status page (431 and the like): the status says enough.
+            return null;
+        }
+    }
+}
