@@ -242,8 +242,8 @@ f_201() { cut -f8 <<<"$1"; }
 f_409() { cut -f9 <<<"$1"; }
 f_other() { cut -f10 <<<"$1"; }
 
-# ratio A B: A / B with 2 decimals.
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b == 0) print "n/a"; else printf "%.2f", a / b }'; }
+# ratio A B: A / B with 3 decimals.
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b == 0) print "n/a"; else printf "%.3f", a / b }'; }
 
 # table_row LINE: a markdown row "name | req/s | p50 | p99 | requests | non-2xx | socket errors".
 table_header() {
