@@ -20,6 +20,7 @@ public static class DependencyInjection
         services.Configure<PaymentOptions>(configuration.GetSection(PaymentOptions.Section));
         services.AddScoped<QueueTokenContext>();
         services.AddScoped<IdempotencyStore>();
+        services.AddSingleton<QueueSnapshotCache>();
         services.AddScoped<QueueService>();
         services.AddScoped<Sweeper>();
         services.AddSingleton(TimeProvider.System);

@@ -60,6 +60,13 @@ public static class DependencyInjection
         var sp = scope.ServiceProvider;
         var db = sp.GetRequiredService<ConcertDbContext>();
         var logger = sp.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(DependencyInjection));
+        if (db is SqliteConcertDbContext)
+        {
+            await db.Database.OpenConnectionAsync(cancellationToken);
+            await SqlitePragmaInterceptor.EnableWalAsync(db.Database.GetDbConnection(), cancellationToken);
+            await db.Database.CloseConnectionAsync();
+        }
+
         if (sp.GetRequiredService<IOptions<DatabaseOptions>>().Value.MigrateOnStartup)
         {
             await db.Database.MigrateAsync(cancellationToken);

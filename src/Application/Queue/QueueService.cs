@@ -12,8 +12,14 @@ namespace Concert.Application.Queue;
 /// number of instances admit one at a time), the rank snapshot behind cheap positions, and status descriptions.
 /// </summary>
 public sealed class QueueService(
-    IConcertDbContext db, TimeProvider clock, IOptions<QueueOptions> options, ILogger<QueueService> logger)
+    IConcertDbContext db,
+    TimeProvider clock,
+    IOptions<QueueOptions> options,
+    ILogger<QueueService> logger,
+    QueueSnapshotCache? snapshots = null)
 {
+    private readonly QueueSnapshotCache _snapshots = snapshots ?? new QueueSnapshotCache();
+
     private QueueOptions Options => options.Value;
 
     public DateTime Now => clock.GetUtcNow().UtcDateTime;
@@ -66,6 +72,7 @@ public sealed class QueueService(
 
         if (admitted > 0)
         {
+            _snapshots.Invalidate();
             logger.LogInformation("Admitted {Count} waiting tokens", admitted);
         }
 
@@ -107,6 +114,7 @@ public sealed class QueueService(
             db.QueueRankMarks.AddRange(rows.Select(r => QueueRankMark.Create(r.Id, r.Ahead)));
             gate.RecordSnapshot(Now);
             await db.SaveChangesAsync(ct);
+            _snapshots.Invalidate();
             return rows.Count;
         }, cancellationToken);
 
@@ -145,19 +153,36 @@ public sealed class QueueService(
                 status == QueueTokenStatus.Active ? token.ExpiresAt : token.ExpiresAt, null);
         }
 
-        var gate = await db.QueueGates.AsNoTracking().SingleAsync(g => g.Id == QueueGate.SingletonId, cancellationToken);
-        var mark = await db.QueueRankMarks.AsNoTracking()
-            .Where(m => m.TokenId <= token.Id)
-            .OrderByDescending(m => m.TokenId)
-            .FirstOrDefaultAsync(cancellationToken);
+        var snapshot = await SnapshotAsync(cancellationToken);
+        var gate = snapshot.Gate;
+        var mark = snapshot.MarkAtOrBefore(token.Id);
         var from = mark?.TokenId ?? 0;
         var between = await db.QueueTokens.LongCountAsync(
             t => t.Status == QueueTokenStatus.Waiting && t.Id >= from && t.Id < token.Id, cancellationToken);
         var position = QueuePosition.Compute(
-            mark?.Ahead ?? 0, mark is null ? 0 : gate.AdmittedTotal - gate.AdmittedAtSnapshot, between);
+            mark?.Ahead ?? 0, mark is null ? 0 : snapshot.AdmittedTotal - snapshot.AdmittedAtSnapshot, between);
         var rate = gate.AdmissionsPerSecond(now, Options.MaxActiveTokens, Options.ActiveTokenLifetime);
         var wait = QueuePosition.EstimatedWaitSeconds(position, rate);
         return new QueueStatusDto(
             token.Token, token.UserId, status, position, wait, null, null, QueuePosition.PollAfterSeconds(wait));
+    }
+
+    private async Task<QueueSnapshotCache.Snapshot> SnapshotAsync(CancellationToken cancellationToken)
+    {
+        if (_snapshots.Current is { } cached)
+        {
+            return cached;
+        }
+
+        var gate = await db.QueueGates.AsNoTracking().SingleAsync(g => g.Id == QueueGate.SingletonId, cancellationToken);
+        var marks = await db.QueueRankMarks.AsNoTracking().OrderBy(m => m.TokenId).ToListAsync(cancellationToken);
+        var snapshot = new QueueSnapshotCache.Snapshot(
+            gate.AdmittedTotal,
+            gate.AdmittedAtSnapshot,
+            gate,
+            marks.Select(m => m.TokenId).ToArray(),
+            marks.Select(m => m.Ahead).ToArray());
+        _snapshots.Set(snapshot);
+        return snapshot;
     }
 }

@@ -3,10 +3,13 @@ using Microsoft.EntityFrameworkCore.Diagnostics;
 
 namespace Concert.Infrastructure.Persistence;
 
-/// <summary>WAL lets readers run beside the one writer; the busy timeout makes writers queue instead of failing.</summary>
+/// <summary>
+/// Per connection: the busy timeout makes writers queue instead of failing; foreign keys on. WAL (readers beside the
+/// one writer) is a property of the file, set once at start by <see cref="EnableWalAsync"/>, not on every open.
+/// </summary>
 public sealed class SqlitePragmaInterceptor(int busyTimeoutMs) : DbConnectionInterceptor
 {
-    private string Pragmas => $"PRAGMA journal_mode=WAL; PRAGMA busy_timeout={busyTimeoutMs}; PRAGMA foreign_keys=ON;";
+    private string Pragmas => $"PRAGMA busy_timeout={busyTimeoutMs}; PRAGMA foreign_keys=ON;";
 
     public override void ConnectionOpened(DbConnection connection, ConnectionEndEventData eventData)
     {
@@ -20,6 +23,13 @@ public sealed class SqlitePragmaInterceptor(int busyTimeoutMs) : DbConnectionInt
     {
         await using var command = connection.CreateCommand();
         command.CommandText = Pragmas;
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    public static async Task EnableWalAsync(DbConnection connection, CancellationToken cancellationToken)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = "PRAGMA journal_mode=WAL;";
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 }

@@ -13,7 +13,7 @@ public sealed class QueueOptions
     public TimeSpan WaitingTokenIdleTimeout { get; set; } = TimeSpan.FromMinutes(5);
 
     /// <summary>A waiting token's poll is written down at most this often.</summary>
-    public TimeSpan PollRecordInterval { get; set; } = TimeSpan.FromSeconds(30);
+    public TimeSpan PollRecordInterval { get; set; } = TimeSpan.FromSeconds(60);
 
     /// <summary>Expired tokens answer <c>expired</c> at least this long before they may be deleted.</summary>
     public TimeSpan ExpiredTokenRetention { get; set; } = TimeSpan.FromHours(25);

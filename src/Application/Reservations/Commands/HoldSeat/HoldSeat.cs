@@ -2,6 +2,7 @@ using Concert.Application.Common.Interfaces;
 using Concert.Application.Common.Messaging;
 using Concert.Application.Common.Options;
 using Concert.Domain.Common;
+using Concert.Domain.Concerts;
 using Concert.Domain.Reservations;
 using Mediator;
 using Microsoft.EntityFrameworkCore;
@@ -28,6 +29,19 @@ public sealed class HoldSeatCommandHandler(
     public async ValueTask<ReservationDto> Handle(HoldSeatCommand command, CancellationToken cancellationToken)
     {
         var userId = caller.UserId;
+
+        // In a rush almost every attempt is for a seat already gone: answer those from a plain read, without
+        // taking a write lock. The transaction below re-checks, and the seat's concurrency token decides.
+        var seen = await db.Seats.AsNoTracking()
+            .Where(s => s.Id == command.SeatId)
+            .Select(s => new { s.Status, s.HeldUntil })
+            .FirstOrDefaultAsync(cancellationToken) ?? throw Errors.SeatNotFound();
+        var start = clock.GetUtcNow().UtcDateTime;
+        if (seen.Status == SeatStatus.Sold || (seen.Status == SeatStatus.Held && seen.HeldUntil > start))
+        {
+            throw Errors.SeatUnavailable();
+        }
+
         try
         {
             var reservation = await db.InTransactionAsync(async ct =>
