@@ -109,6 +109,15 @@ public sealed class TestApi : IAsyncDisposable
                 settings[key] = value;
             }
 
+            // UseSetting, not only ConfigureAppConfiguration: the factory hands these to Program as command-line
+            // arguments, so code that reads configuration before Build() (the database provider and path, whether
+            // workers run) sees them too. ConfigureAppConfiguration alone applies only at Build() (aspnetcore#37680),
+            // which left every host on appsettings' shared concert.db with its workers running.
+            foreach (var (key, value) in settings)
+            {
+                builder.UseSetting(key, value);
+            }
+
             builder.ConfigureAppConfiguration((_, config) => config.AddInMemoryCollection(settings));
             builder.ConfigureTestServices(services => services.AddSingleton<TimeProvider>(Clock));
         }
