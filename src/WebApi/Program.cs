@@ -59,6 +59,7 @@ app.UseStatusCodePages(context =>
     return Problems.WriteAsync(context.HttpContext, context.HttpContext.Response.StatusCode, code, detail);
 });
 app.UseSerilogRequestLogging();
+app.UseMiddleware<Utf8JsonBodyMiddleware>();
 app.UseOutputCache();
 
 app.MapOpenApi();
