@@ -52,13 +52,15 @@ var app = builder.Build();
 
 await app.Services.InitialiseDatabaseAsync();
 
+// Outside the exception handler, so the request log records the status the client got (a domain 404 is
+// logged as 404, not as the 500 of the exception passing through).
+app.UseSerilogRequestLogging();
 app.UseExceptionHandler();
 app.UseStatusCodePages(context =>
 {
     var (code, detail) = Problems.ForStatus(context.HttpContext.Response.StatusCode);
     return Problems.WriteAsync(context.HttpContext, context.HttpContext.Response.StatusCode, code, detail);
 });
-app.UseSerilogRequestLogging();
 app.UseMiddleware<Utf8JsonBodyMiddleware>();
 app.UseOutputCache();
 
