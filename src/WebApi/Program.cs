@@ -52,16 +52,16 @@ var app = builder.Build();
 
 await app.Services.InitialiseDatabaseAsync();
 
-// Outermost, so the request line carries the final status (a 500 is logged once, by ApiExceptionHandler).
+// Outermost, so the request line carries the status the client got (a domain 404 is logged as 404, not as the 500
+// of the exception passing through); a real 500 is logged once, by ApiExceptionHandler, with its traceId.
 app.UseSerilogRequestLogging();
-
-// ApiExceptionHandler logs the real failures itself (once, with the traceId); 4xx outcomes are not errors.
 app.UseExceptionHandler(new ExceptionHandlerOptions { SuppressDiagnosticsCallback = _ => true });
 app.UseStatusCodePages(context =>
 {
     var (code, detail) = Problems.ForStatus(context.HttpContext.Response.StatusCode);
     return Problems.WriteAsync(context.HttpContext, context.HttpContext.Response.StatusCode, code, detail);
 });
+app.UseMiddleware<Utf8JsonBodyMiddleware>();
 app.UseOutputCache();
 
 app.MapOpenApi();

@@ -32,10 +32,14 @@ public sealed class TestApi : IAsyncDisposable
 
     private readonly Factory _factory;
 
-    private TestApi(Factory factory, TestDatabase database)
+    /// <summary>Whether disposing this host drops the database: false for a sibling on someone else's database.</summary>
+    private readonly bool _ownsDatabase;
+
+    private TestApi(Factory factory, TestDatabase database, bool ownsDatabase = true)
     {
         _factory = factory;
         Database = database;
+        _ownsDatabase = ownsDatabase;
         Client = factory.CreateClient();
     }
 
@@ -56,6 +60,30 @@ public sealed class TestApi : IAsyncDisposable
         factory.UseKestrel(0);
         factory.StartServer();
         return new TestApi(factory, database);
+    }
+
+    /// <summary>
+    /// A host on an existing database (another service instance on the same data), or on a fresh one when
+    /// <paramref name="shared"/> is null. A host on a shared database never drops it: its owner does.
+    /// </summary>
+    public static Task<TestApi> StartAsync(Action<TestApiOptions>? configure, TestDatabase? shared) =>
+        shared is null ? StartAsync(configure) : StartOnAsync(configure, shared, clock: null);
+
+    /// <summary>
+    /// A second instance of the service on this host's database and clock, as when several instances run against
+    /// one database. Disposing the sibling leaves the database to this host.
+    /// </summary>
+    public Task<TestApi> StartSiblingAsync(Action<TestApiOptions>? configure = null) =>
+        StartOnAsync(configure, Database, Clock);
+
+    private static Task<TestApi> StartOnAsync(Action<TestApiOptions>? configure, TestDatabase shared, FakeTimeProvider? clock)
+    {
+        var options = new TestApiOptions();
+        configure?.Invoke(options);
+        var factory = new Factory(options, shared, clock);
+        factory.UseKestrel(0);
+        factory.StartServer();
+        return Task.FromResult(new TestApi(factory, shared, ownsDatabase: false));
     }
 
     /// <summary>A client of its own (its own connection), for racing requests.</summary>
@@ -86,12 +114,16 @@ public sealed class TestApi : IAsyncDisposable
     {
         Client.Dispose();
         await _factory.DisposeAsync();
-        await Database.DisposeAsync();
+        if (_ownsDatabase)
+        {
+            await Database.DisposeAsync();
+        }
     }
 
-    private sealed class Factory(TestApiOptions options, TestDatabase database) : WebApplicationFactory<Program>
+    private sealed class Factory(TestApiOptions options, TestDatabase database, FakeTimeProvider? clock = null)
+        : WebApplicationFactory<Program>
     {
-        public FakeTimeProvider Clock { get; } = new(DateTimeOffset.UtcNow);
+        public FakeTimeProvider Clock { get; } = clock ?? new(DateTimeOffset.UtcNow);
 
         protected override void ConfigureWebHost(IWebHostBuilder builder)
         {
@@ -109,14 +141,16 @@ public sealed class TestApi : IAsyncDisposable
                 settings[key] = value;
             }
 
-            builder.ConfigureAppConfiguration((_, config) => config.AddInMemoryCollection(settings));
-
-            // Program reads some settings while it registers services (the database provider and path, whether
-            // workers run), before the app configuration above is applied; host settings reach it in time.
+            // UseSetting, not only ConfigureAppConfiguration: the factory hands these to Program as command-line
+            // arguments, so code that reads configuration before Build() (the database provider and path, whether
+            // workers run) sees them too. ConfigureAppConfiguration alone applies only at Build() (aspnetcore#37680),
+            // which left every host on appsettings' shared concert.db with its workers running.
             foreach (var (key, value) in settings)
             {
                 builder.UseSetting(key, value);
             }
+
+            builder.ConfigureAppConfiguration((_, config) => config.AddInMemoryCollection(settings));
 
             builder.ConfigureTestServices(services => services.AddSingleton<TimeProvider>(Clock));
         }

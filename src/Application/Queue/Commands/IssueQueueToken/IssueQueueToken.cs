@@ -35,6 +35,14 @@ public sealed class IssueQueueTokenCommandHandler(
             await ExpireUsersLapsedTokenAsync(command.UserId, now, cancellationToken);
             if (await FindLiveAsync(command.UserId, cancellationToken) is { } live)
             {
+                if (live.Status == QueueTokenStatus.Waiting && await queue.HasFreeSlotAsync(cancellationToken))
+                {
+                    // A concurrent join by this user inserted it a moment ago and is about to admit it. Admitting
+                    // here too (FIFO and idempotent) keeps every answer for a free slot "active", as the first is.
+                    await queue.AdmitAsync(cancellationToken);
+                    live = await db.QueueTokens.AsNoTracking().SingleAsync(t => t.Id == live.Id, cancellationToken);
+                }
+
                 return new IssuedQueueToken(await queue.DescribeAsync(live, cancellationToken), Created: false);
             }
 
