@@ -7,14 +7,15 @@ namespace Concert.MultiInstance.Tests;
 /// guarantee of the contract holds at every sampled moment and at the end, and the database holds exactly what
 /// the clients were told.
 /// </summary>
-public sealed class TwoInstancesTests(ITestOutputHelper output)
+[Collection(TwoInstancesCollection.Name)]
+public sealed class TwoInstancesTests(TwoInstancesFixture fixture, ITestOutputHelper output)
 {
-    private const int MaxActiveTokens = 3;
+    private const int MaxActiveTokens = TwoInstancesFixture.MaxActiveTokens;
 
     [Fact]
     public async Task Two_instances_on_one_database_keep_every_guarantee_under_concurrent_load()
     {
-        await using var pair = await ServicePair.StartAsync(MaxActiveTokens);
+        var pair = fixture.Pair;
         var options = new BookingLoadOptions();
 
         var run = await LoadRun.ExecuteAsync(pair, options, exact: true);

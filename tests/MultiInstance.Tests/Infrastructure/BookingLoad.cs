@@ -242,6 +242,14 @@ public sealed class BookingLoad(LoadClient client, PostgresDatabase database, Bo
             return;
         }
 
+        if (i % 4 == 3 && !joinedActive)
+        {
+            // Impatient: waits until next in line (when admission is about to pick it), then leaves, racing the
+            // admission that would activate it. The token must end expired, whichever wins.
+            await LeaveWhenNextAsync(userId, token, random, deadline);
+            return;
+        }
+
         if (!joinedActive && !await WaitUntilActiveAsync(userId, token, random, deadline))
         {
             Ledger.Outcomes[userId] = "not admitted before the deadline";
@@ -318,6 +326,31 @@ public sealed class BookingLoad(LoadClient client, PostgresDatabase database, Bo
 
         // Admitted in the very response when a slot was free and nobody waited.
         return (tokens.FirstOrDefault(), joins.Any(j => j.Token is not null && Status(j.Call) == "active"));
+    }
+
+    private async Task LeaveWhenNextAsync(long userId, string token, Random random, CancellationToken deadline)
+    {
+        for (var poll = 0; poll < 40 && !deadline.IsCancellationRequested; poll++)
+        {
+            var status = await WithFailover(at => client.PollAsync(at, userId, token), client.Pick(random));
+            if (!Ledger.Expect(status, (200, null))
+                || (Status(status) == "waiting" && status.Body!.Value.GetProperty("position").GetInt64() > 1))
+            {
+                await Task.Delay(random.Next(10, 30));
+                continue;
+            }
+
+            break;
+        }
+
+        await LeaveAsync(userId, token, random);
+        var after = await WithFailover(at => client.PollAsync(at, userId, token), client.Pick(random));
+        if (Ledger.Expect(after, (200, null)) && Status(after) != "expired")
+        {
+            Ledger.Flag(after, "a token that left the queue must answer expired");
+        }
+
+        Ledger.Outcomes[userId] = "left the queue while waiting";
     }
 
     private async Task<bool> WaitUntilActiveAsync(long userId, string token, Random random, CancellationToken deadline)

@@ -52,9 +52,10 @@ public sealed class Ledger
 
     public ConcurrentQueue<string> Unexpected { get; } = new();
 
-    /// <summary>Users that reached an active token, and how each user's flow ended.</summary>
+    /// <summary>How each user's flow ended.</summary>
     public ConcurrentDictionary<long, string> Outcomes { get; } = new();
 
+    /// <summary>Users whose token was seen active.</summary>
     public ConcurrentDictionary<long, bool> Admitted { get; } = new();
 
     public TimeSpan Now => _clock.Elapsed;
