@@ -174,8 +174,21 @@ public sealed class QueueService(
             return cached;
         }
 
-        var gate = await db.QueueGates.AsNoTracking().SingleAsync(g => g.Id == QueueGate.SingletonId, cancellationToken);
-        var marks = await db.QueueRankMarks.AsNoTracking().OrderBy(m => m.TokenId).ToListAsync(cancellationToken);
+        // The gate and the signposts are two reads: if the gate changed between them (a new snapshot, say), the
+        // pair may not match and admissions could be subtracted twice; read again (bounded) until it holds still.
+        QueueGate gate;
+        List<QueueRankMark> marks;
+        var attempts = 0;
+        do
+        {
+            gate = await db.QueueGates.AsNoTracking().SingleAsync(g => g.Id == QueueGate.SingletonId, cancellationToken);
+            marks = await db.QueueRankMarks.AsNoTracking().OrderBy(m => m.TokenId).ToListAsync(cancellationToken);
+        }
+        while (++attempts < 5 && await db.QueueGates.AsNoTracking()
+                   .Where(g => g.Id == QueueGate.SingletonId)
+                   .Select(g => g.Version)
+                   .SingleAsync(cancellationToken) != gate.Version);
+
         var snapshot = new QueueSnapshotCache.Snapshot(
             gate.AdmittedTotal,
             gate.AdmittedAtSnapshot,

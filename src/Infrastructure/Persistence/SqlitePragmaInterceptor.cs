@@ -1,29 +1,41 @@
 using System.Data.Common;
+using System.Runtime.CompilerServices;
+using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 
 namespace Concert.Infrastructure.Persistence;
 
 /// <summary>
-/// Per connection: the busy timeout makes writers queue instead of failing; foreign keys on. WAL (readers beside the
-/// one writer) is a property of the file, set once at start by <see cref="EnableWalAsync"/>, not on every open.
+/// Per native connection: the busy timeout makes writers queue instead of failing; foreign keys on. Both belong to
+/// the native handle, which the pool reuses, so they are set the first time a handle is seen rather than on every
+/// open (EF opens and closes around each query). WAL (readers beside the one writer) is a property of the file,
+/// set once at start by <see cref="EnableWalAsync"/>.
 /// </summary>
 public sealed class SqlitePragmaInterceptor(int busyTimeoutMs) : DbConnectionInterceptor
 {
+    private static readonly ConditionalWeakTable<object, object> Configured = [];
+
     private string Pragmas => $"PRAGMA busy_timeout={busyTimeoutMs}; PRAGMA foreign_keys=ON;";
 
     public override void ConnectionOpened(DbConnection connection, ConnectionEndEventData eventData)
     {
-        using var command = connection.CreateCommand();
-        command.CommandText = Pragmas;
-        command.ExecuteNonQuery();
+        if (FirstOpen(connection))
+        {
+            using var command = connection.CreateCommand();
+            command.CommandText = Pragmas;
+            command.ExecuteNonQuery();
+        }
     }
 
     public override async Task ConnectionOpenedAsync(
         DbConnection connection, ConnectionEndEventData eventData, CancellationToken cancellationToken = default)
     {
-        await using var command = connection.CreateCommand();
-        command.CommandText = Pragmas;
-        await command.ExecuteNonQueryAsync(cancellationToken);
+        if (FirstOpen(connection))
+        {
+            await using var command = connection.CreateCommand();
+            command.CommandText = Pragmas;
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
     }
 
     public static async Task EnableWalAsync(DbConnection connection, CancellationToken cancellationToken)
@@ -32,4 +44,7 @@ public sealed class SqlitePragmaInterceptor(int busyTimeoutMs) : DbConnectionInt
         command.CommandText = "PRAGMA journal_mode=WAL;";
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
+
+    private static bool FirstOpen(DbConnection connection) =>
+        connection is not SqliteConnection { Handle: { } handle } || Configured.TryAdd(handle, handle);
 }

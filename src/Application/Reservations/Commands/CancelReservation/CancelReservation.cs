@@ -14,7 +14,21 @@ public sealed class CancelReservationCommandHandler(IConcertDbContext db, QueueT
 {
     public async ValueTask<Unit> Handle(CancelReservationCommand command, CancellationToken cancellationToken)
     {
-        await db.InTransactionAsync(async ct =>
+        try
+        {
+            await CancelAsync(command, cancellationToken);
+        }
+        catch (DbUpdateConcurrencyException)
+        {
+            // The seat changed under us: the hold lapsed at this very moment and someone else took the seat.
+            // Cancelling a lapsed hold answers 204 and changes nothing, which the rollback just ensured.
+        }
+
+        return Unit.Value;
+    }
+
+    private Task<bool> CancelAsync(CancelReservationCommand command, CancellationToken cancellationToken) =>
+        db.InTransactionAsync(async ct =>
         {
             var now = clock.GetUtcNow().UtcDateTime;
             var reservation = await db.LockReservationAsync(command.ReservationId, caller.UserId, ct)
@@ -28,6 +42,4 @@ public sealed class CancelReservationCommandHandler(IConcertDbContext db, QueueT
 
             return true;
         }, cancellationToken);
-        return Unit.Value;
-    }
 }
