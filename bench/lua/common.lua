@@ -12,8 +12,19 @@ function setup(thread)
   table.insert(threads, thread)
 end
 
--- Per-thread counters; scripts that define response() bump these.
+-- Per-thread counters; scripts that define response() bump these through count().
 n201, n409, nother = 0, 0, 0
+
+-- Counts one answer: `success` (201, or 200 for an endpoint whose success is 200) with the 201s, 409s apart.
+function count(status, success)
+  if status == success then
+    n201 = n201 + 1
+  elseif status == 409 then
+    n409 = n409 + 1
+  else
+    nother = nother + 1
+  end
+end
 
 -- Reads a file of lines (tokens, ids...) into a table; fails loudly if it is missing or empty.
 function read_lines(path)

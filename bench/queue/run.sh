@@ -77,7 +77,7 @@ for size in $SIZES; do
   if [[ -z "${warmed:-}" ]]; then
     # Once, before the first measurement: a long warm-up of both paths, so the first size is not measured on a
     # service whose tiered JIT is still at work (the later sizes would look faster than they are).
-    BENCH_WARMUP=$((BENCH_WARMUP * 3)) wrk_warm /api/queue/tokens/current "$BENCH_ROOT/queue/poll.lua"
+    BENCH_WARMUP=$((BENCH_WARMUP * 3)) wrk_warm /api/queue/tokens/current "$BENCH_ROOT/lua/token_get.lua"
     BENCH_WARMUP=$((BENCH_WARMUP * 3)) wrk_warm /health/live
     warmed=1
   fi
@@ -85,8 +85,8 @@ for size in $SIZES; do
   # so the warm-up and measurement that follow (well under 30 s) are reads, alike at every size.
   sql "UPDATE QueueTokens SET LastSeenAt = $NOW_SQL WHERE Status = 1;"
   seen_at="$(sql "SELECT $NOW_SQL;")"
-  wrk_warm /api/queue/tokens/current "$BENCH_ROOT/queue/poll.lua"
-  poll[$size]="$(wrk_run "poll @ $size waiting" /api/queue/tokens/current "$BENCH_ROOT/queue/poll.lua")"
+  wrk_warm /api/queue/tokens/current "$BENCH_ROOT/lua/token_get.lua"
+  poll[$size]="$(wrk_run "poll @ $size waiting" /api/queue/tokens/current "$BENCH_ROOT/lua/token_get.lua")"
   wrk_warm /health/live
   health[$size]="$(wrk_run "/health/live @ $size waiting" /health/live)"
   results+=("${poll[$size]}" "${health[$size]}")

@@ -22,11 +22,5 @@ function request()
 end
 
 function response(status, headers, body)
-  if status == 201 then
-    n201 = n201 + 1
-  elseif status == 409 then
-    n409 = n409 + 1
-  else
-    nother = nother + 1
-  end
+  count(status, 201)
 end

@@ -48,8 +48,8 @@ held="$(jq '[.[] | select(.status == "held")] | length' <<<"$seats_json")"
 available="$(jq '[.[] | select(.status == "available")] | length' <<<"$seats_json")"
 read -r rows distinct <<<"$(sql "SELECT count(*), count(DISTINCT SeatId) FROM Reservations WHERE ScheduleId = 1;" | tr '|' ' ')"
 
-wrk_warm /api/concerts/1/schedules/1/seats "$BENCH_ROOT/seats/seats.lua"
-seats="$(wrk_run "GET /api/concerts/1/schedules/1/seats" /api/concerts/1/schedules/1/seats "$BENCH_ROOT/seats/seats.lua")"
+wrk_warm /api/concerts/1/schedules/1/seats "$BENCH_ROOT/lua/token_get.lua"
+seats="$(wrk_run "GET /api/concerts/1/schedules/1/seats" /api/concerts/1/schedules/1/seats "$BENCH_ROOT/lua/token_get.lua")"
 log "$(table_row "$seats")"
 wrk_warm /health/live
 health="$(wrk_run "/health/live" /health/live)"

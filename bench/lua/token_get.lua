@@ -1,5 +1,5 @@
--- GET /api/queue/tokens/current, each request with the next waiting token of the list in $BENCH_TOKENS
--- (round-robin; each thread starts at its own share of the list, so the polls spread over many tokens).
+-- GET of wrk's URL (the queue poll, the seat map, ...), each request with the next token of $BENCH_TOKENS, so the
+-- load is spread over many different callers.
 dofile(os.getenv("BENCH_LUA_DIR") .. "/common.lua")
 
 local tokens, i
@@ -12,5 +12,5 @@ end
 
 function request()
   i = i % #tokens + 1
-  return wrk.format("GET", "/api/queue/tokens/current", { ["Queue-Token"] = tokens[i] })
+  return wrk.format("GET", nil, { ["Queue-Token"] = tokens[i] })
 end
