@@ -121,7 +121,7 @@ public sealed class QueueService(
     /// <summary>Writes down what time has already decided: active tokens past their window, idle waiting ones.</summary>
     public async Task<int> ExpireLapsedAsync(DateTime now, CancellationToken cancellationToken)
     {
-        var idleBefore = now - Options.WaitingTokenIdleTimeout;
+        var idleBefore = now - Options.IdleExpiryAfterLastRecordedPoll;
         return await db.QueueTokens
             .Where(t => (t.Status == QueueTokenStatus.Active && t.ExpiresAt <= now)
                         || (t.Status == QueueTokenStatus.Waiting && t.LastSeenAt <= idleBefore))
@@ -145,7 +145,7 @@ public sealed class QueueService(
     public async Task<QueueStatusDto> DescribeAsync(QueueToken token, CancellationToken cancellationToken)
     {
         var now = Now;
-        var status = token.StatusAt(now, Options.WaitingTokenIdleTimeout);
+        var status = token.StatusAt(now, Options.IdleExpiryAfterLastRecordedPoll);
         if (status != QueueTokenStatus.Waiting)
         {
             return new QueueStatusDto(

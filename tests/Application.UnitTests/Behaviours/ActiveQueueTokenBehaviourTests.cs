@@ -103,7 +103,7 @@ public sealed class ActiveQueueTokenBehaviourTests
     public async Task A_waiting_token_idle_past_the_timeout_is_queue_token_expired()
     {
         Resolve();
-        _clock.Advance(Options.WaitingTokenIdleTimeout);
+        _clock.Advance(Options.IdleExpiryAfterLastRecordedPoll);
 
         await AssertRefusedAsync("queue_token_expired");
     }

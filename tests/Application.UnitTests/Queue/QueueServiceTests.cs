@@ -152,7 +152,7 @@ public sealed class QueueServiceTests : IDisposable
         await WithServiceAsync(s => s.AdmitAsync(CancellationToken.None));
         _clock.Advance(TimeSpan.FromMinutes(4));
         await ChangeTokenAsync(ids[2], t => t.Seen(Now));
-        _clock.Advance(TimeSpan.FromMinutes(1));
+        _clock.Advance(TimeSpan.FromMinutes(2)); // ids[1]: 6 min since its last recorded poll (5 min idle + 1 min slack)
 
         var admitted = await WithServiceAsync(s => s.AdmitAsync(CancellationToken.None));
 

@@ -162,6 +162,10 @@ public sealed class QueueAdmissionTests
         api.Clock.Advance(TimeSpan.FromMinutes(4));
         QueueReads.AssertWaiting(await client.StatusAsync(tokens[2]), position: 2);
         api.Clock.Advance(TimeSpan.FromMinutes(1) + TimeSpan.FromSeconds(1));
+        QueueReads.AssertWaiting(await client.StatusAsync(tokens[2]), position: 2);
+
+        // Expiry counts from the last recorded poll plus the recording interval (1 min): 6 min for one never polled.
+        api.Clock.Advance(TimeSpan.FromMinutes(1));
 
         QueueReads.AssertExpired(await client.StatusAsync(tokens[1]));
         await api.AdmitAsync();
@@ -175,6 +179,27 @@ public sealed class QueueAdmissionTests
         QueueReads.AssertExpired(await client.StatusAsync(tokens[1]));
         Assert.Equal(QueueTokenStatus.Expired, (await api.TokensAsync())[1].Status);
         await client.LeaveAsync(tokens[1]);
+    }
+
+    [Fact]
+    public async Task A_poll_that_is_not_written_down_still_counts_for_the_idle_timeout()
+    {
+        await using var api = await TestApi.StartAsync(o => o.MaxActiveTokens = 1);
+        var client = api.Client;
+        var tokens = await JoinManyAsync(client, 2); // [0] active, [1] waiting
+
+        // Polled 59 s after joining: too soon to be written down (at most once a minute), so LastSeenAt stays at
+        // the join. The client then goes quiet; it must keep its place for the full idle timeout after that poll.
+        api.Clock.Advance(TimeSpan.FromSeconds(59));
+        QueueReads.AssertWaiting(await client.StatusAsync(tokens[1]), position: 1);
+        api.Clock.Advance(TimeSpan.FromMinutes(5) - TimeSpan.FromSeconds(1));
+        await api.AdmitAsync();
+        Assert.Equal(QueueTokenStatus.Waiting, (await api.TokensAsync())[1].Status);
+
+        api.Clock.Advance(TimeSpan.FromMinutes(1));
+        await api.AdmitAsync();
+        Assert.Equal(QueueTokenStatus.Expired, (await api.TokensAsync())[1].Status);
+        await client.LeaveAsync(tokens[0]);
     }
 
     [Fact]

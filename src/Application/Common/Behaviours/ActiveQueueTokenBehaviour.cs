@@ -18,7 +18,7 @@ public sealed class ActiveQueueTokenBehaviour<TMessage, TResponse>(
         TMessage message, MessageHandlerDelegate<TMessage, TResponse> next, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow().UtcDateTime;
-        return context.Token.StatusAt(now, options.Value.WaitingTokenIdleTimeout) switch
+        return context.Token.StatusAt(now, options.Value.IdleExpiryAfterLastRecordedPoll) switch
         {
             QueueTokenStatus.Active => next(message, cancellationToken),
             QueueTokenStatus.Waiting => throw Errors.QueueTokenWaiting(),

@@ -15,6 +15,13 @@ public sealed class QueueOptions
     /// <summary>A waiting token's poll is written down at most this often.</summary>
     public TimeSpan PollRecordInterval { get; set; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>
+    /// How long after its last <em>recorded</em> poll a waiting token expires: the idle timeout plus the recording
+    /// interval, since a poll that was not written down may have come up to that much later. So no client that
+    /// polled within <see cref="WaitingTokenIdleTimeout"/> is ever expired; an abandoned one goes within 5–6 min.
+    /// </summary>
+    public TimeSpan IdleExpiryAfterLastRecordedPoll => WaitingTokenIdleTimeout + PollRecordInterval;
+
     /// <summary>Expired tokens answer <c>expired</c> at least this long before they may be deleted.</summary>
     public TimeSpan ExpiredTokenRetention { get; set; } = TimeSpan.FromHours(25);
 

@@ -76,7 +76,7 @@ public sealed class IssueQueueTokenCommandHandler(
     /// <summary>A live token that time has already expired must not block the user's new one.</summary>
     private Task<int> ExpireUsersLapsedTokenAsync(long userId, DateTime now, CancellationToken ct)
     {
-        var idleBefore = now - options.Value.WaitingTokenIdleTimeout;
+        var idleBefore = now - options.Value.IdleExpiryAfterLastRecordedPoll;
         return db.QueueTokens
             .Where(t => t.LiveUserId == userId
                         && ((t.Status == QueueTokenStatus.Active && t.ExpiresAt <= now)

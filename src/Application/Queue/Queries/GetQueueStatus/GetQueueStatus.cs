@@ -22,7 +22,7 @@ public sealed class GetQueueStatusQueryHandler(
     {
         var token = context.Token;
         var now = queue.Now;
-        if (token.StatusAt(now, options.Value.WaitingTokenIdleTimeout) == QueueTokenStatus.Waiting
+        if (token.StatusAt(now, options.Value.IdleExpiryAfterLastRecordedPoll) == QueueTokenStatus.Waiting
             && token.ShouldRecordPoll(now, options.Value.PollRecordInterval))
         {
             await db.QueueTokens
