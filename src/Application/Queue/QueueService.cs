@@ -123,12 +123,8 @@ public sealed class QueueService(
     {
         var idleBefore = now - Options.IdleExpiryAfterLastRecordedPoll;
         return await db.QueueTokens
-            .Where(t => (t.Status == QueueTokenStatus.Active && t.ExpiresAt <= now)
-                        || (t.Status == QueueTokenStatus.Waiting && t.LastSeenAt <= idleBefore))
-            .ExecuteUpdateAsync(s => s
-                .SetProperty(t => t.Status, QueueTokenStatus.Expired)
-                .SetProperty(t => t.LiveUserId, (long?)null)
-                .SetProperty(t => t.ExpiredAt, now), cancellationToken);
+            .Where(QueueTokenUpdates.LapsedAt(now, idleBefore))
+            .ExpireAsync(now, cancellationToken);
     }
 
     /// <summary>Deletes tokens expired longer ago than the retention; they answer 401 from then on.</summary>

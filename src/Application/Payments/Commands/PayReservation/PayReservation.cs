@@ -4,7 +4,6 @@ using Concert.Application.Common.Messaging;
 using Concert.Application.Queue;
 using Concert.Domain.Common;
 using Concert.Domain.Payments;
-using Concert.Domain.Queue;
 using Mediator;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
@@ -91,12 +90,7 @@ public sealed class PayReservationCommandHandler(
         await db.SaveChangesAsync(ct);
 
         db.BalanceEntries.Add(account.Pay(reservation.Price, payment.Id, now));
-        await db.QueueTokens
-            .Where(t => t.Id == caller.Token.Id && t.Status != QueueTokenStatus.Expired)
-            .ExecuteUpdateAsync(s => s
-                .SetProperty(t => t.Status, QueueTokenStatus.Expired)
-                .SetProperty(t => t.LiveUserId, (long?)null)
-                .SetProperty(t => t.ExpiredAt, now), ct);
+        await db.QueueTokens.Where(t => t.Id == caller.Token.Id).ExpireAsync(now, ct);
 
         var result = new PaymentDto(payment.Id, reservation.Id, userId, payment.Amount, now, account.Balance);
         claim?.Complete(201, IdempotencyStore.Serialize(result));

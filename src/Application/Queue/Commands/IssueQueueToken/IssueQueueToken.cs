@@ -78,12 +78,8 @@ public sealed class IssueQueueTokenCommandHandler(
     {
         var idleBefore = now - options.Value.IdleExpiryAfterLastRecordedPoll;
         return db.QueueTokens
-            .Where(t => t.LiveUserId == userId
-                        && ((t.Status == QueueTokenStatus.Active && t.ExpiresAt <= now)
-                            || (t.Status == QueueTokenStatus.Waiting && t.LastSeenAt <= idleBefore)))
-            .ExecuteUpdateAsync(s => s
-                .SetProperty(t => t.Status, QueueTokenStatus.Expired)
-                .SetProperty(t => t.LiveUserId, (long?)null)
-                .SetProperty(t => t.ExpiredAt, now), ct);
+            .Where(t => t.LiveUserId == userId)
+            .Where(QueueTokenUpdates.LapsedAt(now, idleBefore))
+            .ExpireAsync(now, ct);
     }
 }

@@ -2,7 +2,6 @@ using Concert.Application.Common.Interfaces;
 using Concert.Application.Common.Messaging;
 using Concert.Domain.Queue;
 using Mediator;
-using Microsoft.EntityFrameworkCore;
 
 namespace Concert.Application.Queue.Commands.LeaveQueue;
 
@@ -16,12 +15,7 @@ public sealed class LeaveQueueCommandHandler(IConcertDbContext db, QueueTokenCon
     {
         var now = queue.Now;
         var wasActive = context.Token.Status == QueueTokenStatus.Active;
-        var left = await db.QueueTokens
-            .Where(t => t.Id == context.Token.Id && t.Status != QueueTokenStatus.Expired)
-            .ExecuteUpdateAsync(s => s
-                .SetProperty(t => t.Status, QueueTokenStatus.Expired)
-                .SetProperty(t => t.LiveUserId, (long?)null)
-                .SetProperty(t => t.ExpiredAt, now), cancellationToken);
+        var left = await db.QueueTokens.Where(t => t.Id == context.Token.Id).ExpireAsync(now, cancellationToken);
         if (left == 1 && wasActive)
         {
             await queue.AdmitAsync(cancellationToken);
