@@ -146,7 +146,7 @@ public sealed class QueueService(
         {
             return new QueueStatusDto(
                 token.Token, token.UserId, status, null, null, token.ActivatedAt,
-                status == QueueTokenStatus.Active ? token.ExpiresAt : token.ExpiresAt, null);
+                token.ExpiresAt, null);
         }
 
         var snapshot = await SnapshotAsync(cancellationToken);
@@ -156,7 +156,7 @@ public sealed class QueueService(
         var between = await db.QueueTokens.LongCountAsync(
             t => t.Status == QueueTokenStatus.Waiting && t.Id >= from && t.Id < token.Id, cancellationToken);
         var position = QueuePosition.Compute(
-            mark?.Ahead ?? 0, mark is null ? 0 : snapshot.AdmittedTotal - snapshot.AdmittedAtSnapshot, between);
+            mark?.Ahead ?? 0, mark is null ? 0 : gate.AdmittedTotal - gate.AdmittedAtSnapshot, between);
         var rate = gate.AdmissionsPerSecond(now, Options.MaxActiveTokens, Options.ActiveTokenLifetime);
         var wait = QueuePosition.EstimatedWaitSeconds(position, rate);
         return new QueueStatusDto(
@@ -186,8 +186,6 @@ public sealed class QueueService(
                    .SingleAsync(cancellationToken) != gate.Version);
 
         var snapshot = new QueueSnapshotCache.Snapshot(
-            gate.AdmittedTotal,
-            gate.AdmittedAtSnapshot,
             gate,
             marks.Select(m => m.TokenId).ToArray(),
             marks.Select(m => m.Ahead).ToArray());

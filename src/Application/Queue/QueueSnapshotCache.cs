@@ -16,8 +16,6 @@ public sealed class QueueSnapshotCache
     private Entry? _entry;
 
     public sealed record Snapshot(
-        long AdmittedTotal,
-        long AdmittedAtSnapshot,
         QueueGate Gate,
         long[] MarkTokenIds,
         long[] MarkAhead)

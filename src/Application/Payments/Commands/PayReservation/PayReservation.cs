@@ -80,15 +80,11 @@ public sealed class PayReservationCommandHandler(
         var seat = await db.Seats.SingleAsync(s => s.Id == reservation.SeatId, ct);
         seat.Sell(reservation.Id, now);
         var account = await db.LockAccountAsync(userId, ct) ?? throw Errors.UserNotFound();
-        if (account.Balance < reservation.Price)
-        {
-            throw Errors.InsufficientBalance();
-        }
-
         var payment = Payment.For(reservation, now);
         db.Payments.Add(payment);
         await db.SaveChangesAsync(ct);
 
+        // The account refuses a debit it cannot cover; the rollback then undoes the payment row above too.
         db.BalanceEntries.Add(account.Pay(reservation.Price, payment.Id, now));
         await db.QueueTokens.Where(t => t.Id == caller.Token.Id).ExpireAsync(now, ct);
 

@@ -2,7 +2,6 @@ using Concert.Application.Common.Interfaces;
 using Concert.Application.Common.Messaging;
 using Concert.Application.Common.Options;
 using Concert.Domain.Common;
-using Concert.Domain.Concerts;
 using Concert.Domain.Reservations;
 using Mediator;
 using Microsoft.EntityFrameworkCore;
@@ -32,12 +31,9 @@ public sealed class HoldSeatCommandHandler(
 
         // In a rush almost every attempt is for a seat already gone: answer those from a plain read, without
         // taking a write lock. The transaction below re-checks, and the seat's concurrency token decides.
-        var seen = await db.Seats.AsNoTracking()
-            .Where(s => s.Id == command.SeatId)
-            .Select(s => new { s.Status, s.HeldUntil })
-            .FirstOrDefaultAsync(cancellationToken) ?? throw Errors.SeatNotFound();
-        var start = clock.GetUtcNow().UtcDateTime;
-        if (seen.Status == SeatStatus.Sold || (seen.Status == SeatStatus.Held && seen.HeldUntil > start))
+        var seen = await db.Seats.AsNoTracking().FirstOrDefaultAsync(s => s.Id == command.SeatId, cancellationToken)
+                   ?? throw Errors.SeatNotFound();
+        if (!seen.IsAvailableAt(clock.GetUtcNow().UtcDateTime))
         {
             throw Errors.SeatUnavailable();
         }
