@@ -25,16 +25,16 @@ public static class DependencyInjection
         {
             case DatabaseProvider.Sqlite:
                 var sqlite = new SqliteConnectionStringBuilder { DataSource = database.SqlitePath, Pooling = true, DefaultTimeout = 60 }.ToString();
-                services.AddDbContext<ConcertDbContext, SqliteConcertDbContext>(o => o
+                services.AddDbContextPool<ConcertDbContext, SqliteConcertDbContext>(o => o
                     .UseSqlite(sqlite)
                     .AddInterceptors(new SqlitePragmaInterceptor(database.SqliteBusyTimeoutMs)));
                 break;
             case DatabaseProvider.SqlServer:
-                services.AddDbContext<ConcertDbContext, SqlServerConcertDbContext>(o => o
+                services.AddDbContextPool<ConcertDbContext, SqlServerConcertDbContext>(o => o
                     .UseSqlServer(Require(connectionString, database.Provider), s => s.EnableRetryOnFailure(database.MaxRetryCount)));
                 break;
             case DatabaseProvider.Postgres:
-                services.AddDbContext<ConcertDbContext, PostgresConcertDbContext>(o => o
+                services.AddDbContextPool<ConcertDbContext, PostgresConcertDbContext>(o => o
                     .UseNpgsql(Require(connectionString, database.Provider), s => s.EnableRetryOnFailure(database.MaxRetryCount)));
                 break;
             default:
