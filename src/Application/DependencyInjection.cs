@@ -21,6 +21,7 @@ public static class DependencyInjection
         services.AddScoped<QueueTokenContext>();
         services.AddScoped<IdempotencyStore>();
         services.AddSingleton<QueueSnapshotCache>();
+        services.AddSingleton<QueueTokenView>();
         services.AddScoped<QueueService>();
         services.AddScoped<Sweeper>();
         services.AddSingleton(TimeProvider.System);

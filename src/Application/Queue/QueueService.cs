@@ -16,9 +16,18 @@ public sealed class QueueService(
     TimeProvider clock,
     IOptions<QueueOptions> options,
     ILogger<QueueService> logger,
-    QueueSnapshotCache? snapshots = null)
+    QueueSnapshotCache snapshots,
+    QueueTokenView view)
 {
-    private readonly QueueSnapshotCache _snapshots = snapshots ?? new QueueSnapshotCache();
+    /// <summary>How far back each view refresh looks for expiries, beyond its previous one: covers transactions
+    /// that stamped their time before the previous refresh but committed after it, and clock skew between
+    /// instances.</summary>
+    private static readonly TimeSpan ExpiryLookback = TimeSpan.FromSeconds(5);
+
+    /// <summary>A waiting token due in within this long is counted on every poll, never answered from the view.</summary>
+    public static readonly TimeSpan NearHeadWait = TimeSpan.FromSeconds(30);
+
+    private readonly QueueSnapshotCache _snapshots = snapshots;
 
     private QueueOptions Options => options.Value;
 
@@ -30,6 +39,7 @@ public sealed class QueueService(
     /// </summary>
     public async Task<int> AdmitAsync(CancellationToken cancellationToken)
     {
+        List<long> admittedIds = [];
         var admitted = await db.InTransactionAsync(async ct =>
         {
             var now = Now;
@@ -61,6 +71,7 @@ public sealed class QueueService(
                     .SetProperty(t => t.Status, QueueTokenStatus.Active)
                     .SetProperty(t => t.ActivatedAt, activatedAt)
                     .SetProperty(t => t.ExpiresAt, expiresAt), ct);
+            admittedIds = next;
             if (activated > 0)
             {
                 gate.RecordAdmissions(activated, now, Options.AdmissionRateWindow);
@@ -73,6 +84,7 @@ public sealed class QueueService(
         if (admitted > 0)
         {
             _snapshots.Invalidate();
+            view.Evict(admittedIds);
             logger.LogInformation("Admitted {Count} waiting tokens", admitted);
         }
 
@@ -137,16 +149,15 @@ public sealed class QueueService(
     }
 
     /// <summary>The status a client sees. A waiting token's position costs two indexed look-ups and a count of at
-    /// most one signpost stretch, whatever the queue's length.</summary>
+    /// most one signpost stretch, whatever the queue's length; the result is kept in this instance's
+    /// <see cref="QueueTokenView"/> so that the token's next polls read nothing.</summary>
     public async Task<QueueStatusDto> DescribeAsync(QueueToken token, CancellationToken cancellationToken)
     {
         var now = Now;
         var status = token.StatusAt(now, Options.IdleExpiryAfterLastRecordedPoll);
         if (status != QueueTokenStatus.Waiting)
         {
-            return new QueueStatusDto(
-                token.Token, token.UserId, status, null, null, token.ActivatedAt,
-                token.ExpiresAt, null);
+            return NotWaiting(token, status);
         }
 
         var snapshot = await SnapshotAsync(cancellationToken);
@@ -157,10 +168,81 @@ public sealed class QueueService(
             t => t.Status == QueueTokenStatus.Waiting && t.Id >= from && t.Id < token.Id, cancellationToken);
         var position = QueuePosition.Compute(
             mark?.Ahead ?? 0, mark is null ? 0 : gate.AdmittedTotal - gate.AdmittedAtSnapshot, between);
+        view.Put(token, position - 1, gate.AdmittedTotal, mark?.TokenId ?? 0, gate.SnapshotAt);
+        return Waiting(token, position, gate, now);
+    }
+
+    /// <summary>
+    /// The status from this instance's view, reading no row: the count of those ahead less the admissions since.
+    /// Null when the view cannot tell — the admissions since the count reach the token, or the refresh made here
+    /// evicted it (admitted or expired meanwhile) — or should not — the token is near the head — and the caller
+    /// must read the row and count.
+    /// </summary>
+    public async Task<QueueStatusDto?> TryDescribeFromViewAsync(
+        QueueToken token, QueueTokenView.Entry entry, CancellationToken cancellationToken)
+    {
+        var now = Now;
+        var status = token.StatusAt(now, Options.IdleExpiryAfterLastRecordedPoll);
+        if (status != QueueTokenStatus.Waiting)
+        {
+            return NotWaiting(token, status);
+        }
+
+        var snapshot = await SnapshotAsync(cancellationToken);
+        var ahead = entry.AheadAfter(snapshot.Gate.AdmittedTotal, view.LeftAheadSince(entry));
+        if (ahead < 0 || !view.Holds(entry))
+        {
+            return null;
+        }
+
+        // Near the head a place matters most: the next cap's worth of tokens, and any due in within
+        // NearHeadWait, are counted afresh on every poll (a bounded few per second), whatever the view holds.
+        var described = Waiting(token, ahead + 1, snapshot.Gate, now);
+        return ahead + 1 <= Options.MaxActiveTokens || described.EstimatedWaitSeconds <= NearHeadWait.TotalSeconds
+            ? null
+            : described;
+    }
+
+    private static QueueStatusDto NotWaiting(QueueToken token, QueueTokenStatus status) =>
+        new(token.Token, token.UserId, status, null, null, token.ActivatedAt, token.ExpiresAt, null);
+
+    private QueueStatusDto Waiting(QueueToken token, long position, QueueGate gate, DateTime now)
+    {
         var rate = gate.AdmissionsPerSecond(now, Options.MaxActiveTokens, Options.ActiveTokenLifetime);
         var wait = QueuePosition.EstimatedWaitSeconds(position, rate);
         return new QueueStatusDto(
-            token.Token, token.UserId, status, position, wait, null, null, QueuePosition.PollAfterSeconds(wait));
+            token.Token, token.UserId, QueueTokenStatus.Waiting, position, wait, null, null,
+            QueuePosition.PollAfterSeconds(wait));
+    }
+
+    /// <summary>
+    /// Brings the <see cref="QueueTokenView"/> up to date with the database: evicts every token now active and every
+    /// one expired since the previous refresh (less <see cref="ExpiryLookback"/>), whichever instance changed it, and
+    /// tells it which of those expired while waiting (they no longer stand ahead of anyone).
+    /// Two indexed reads of at most the active cap and the recent expiries; runs with each snapshot read, so at most
+    /// about once a second per instance, and only while the view holds anything.
+    /// </summary>
+    public async Task RefreshViewAsync(CancellationToken cancellationToken)
+    {
+        var startedAt = Now;
+        if (view.Count > 0)
+        {
+            var expiredSince = (view.RefreshedAt ?? startedAt) - ExpiryLookback;
+            var active = await db.QueueTokens.AsNoTracking()
+                .Where(t => t.Status == QueueTokenStatus.Active)
+                .Select(t => t.Id)
+                .ToListAsync(cancellationToken);
+            var expired = await db.QueueTokens.AsNoTracking()
+                .Where(t => t.Status == QueueTokenStatus.Expired && t.ExpiredAt >= expiredSince)
+                .Select(t => new { t.Id, t.ExpiredAt, WasWaiting = t.ActivatedAt == null })
+                .ToListAsync(cancellationToken);
+            view.Evict(active);
+            view.Evict(expired.Select(t => t.Id));
+            view.Expired(expired.Where(t => t.WasWaiting).Select(t => (t.Id, t.ExpiredAt!.Value)));
+            view.PruneIfDue();
+        }
+
+        view.RefreshedAt = startedAt;
     }
 
     private async Task<QueueSnapshotCache.Snapshot> SnapshotAsync(CancellationToken cancellationToken)
@@ -189,6 +271,7 @@ public sealed class QueueService(
             gate,
             marks.Select(m => m.TokenId).ToArray(),
             marks.Select(m => m.Ahead).ToArray());
+        await RefreshViewAsync(cancellationToken);
         _snapshots.Set(snapshot);
         return snapshot;
     }

@@ -83,6 +83,9 @@ public sealed class QueueToken
     public bool ShouldRecordPoll(DateTime now, TimeSpan interval) =>
         Status == QueueTokenStatus.Waiting && now - LastSeenAt >= interval;
 
+    /// <summary>An independent copy (a cached row handed to one request must not change under another).</summary>
+    public QueueToken Copy() => (QueueToken)MemberwiseClone();
+
     public void Seen(DateTime now)
     {
         if (now > LastSeenAt)

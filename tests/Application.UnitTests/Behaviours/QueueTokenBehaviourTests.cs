@@ -7,6 +7,12 @@ using Concert.Domain.Queue;
 using Concert.Domain.Users;
 using Mediator;
 using NSubstitute;
+using Concert.Application.Common.Options;
+using Concert.Application.Queue;
+using Concert.Application.Queue.Queries.GetQueueStatus;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Concert.Application.UnitTests.Behaviours;
 
@@ -18,6 +24,7 @@ public sealed class QueueTokenBehaviourTests : IDisposable
     private readonly SqliteTestDatabase _database = new();
     private readonly IQueueTokenAccessor _accessor = Substitute.For<IQueueTokenAccessor>();
     private readonly QueueTokenContext _context = new();
+    private readonly QueueTokenView _view = new(new FakeTimeProvider(), Options.Create(new QueueOptions()));
     private int _nextCalls;
 
     public void Dispose() => _database.Dispose();
@@ -32,7 +39,7 @@ public sealed class QueueTokenBehaviourTests : IDisposable
     {
         _accessor.RawToken.Returns(rawToken);
         await using var db = _database.NewContext();
-        var behaviour = new QueueTokenBehaviour<LeaveQueueCommand, Unit>(_accessor, db, _context);
+        var behaviour = new QueueTokenBehaviour<LeaveQueueCommand, Unit>(_accessor, db, _context, _view);
         return await behaviour.Handle(new LeaveQueueCommand(), Next, CancellationToken.None);
     }
 
@@ -127,5 +134,64 @@ public sealed class QueueTokenBehaviourTests : IDisposable
         Assert.Equal(1, _nextCalls);
         Assert.Equal(issued.Id, _context.Token.Id);
         Assert.Equal(QueueTokenStatus.Expired, _context.Token.Status);
+    }
+
+    private async Task<QueueStatusDto> PollAsync(string rawToken)
+    {
+        _accessor.RawToken.Returns(rawToken);
+        await using var db = _database.NewContext();
+        var behaviour = new QueueTokenBehaviour<GetQueueStatusQuery, QueueStatusDto>(_accessor, db, _context, _view);
+        return await behaviour.Handle(new GetQueueStatusQuery(), (_, _) =>
+        {
+            _nextCalls++;
+            return ValueTask.FromResult<QueueStatusDto>(null!);
+        }, CancellationToken.None);
+    }
+
+    private async Task DeleteRowAsync(QueueToken token)
+    {
+        await using var db = _database.NewContext();
+        await db.QueueTokens.Where(t => t.Id == token.Id).ExecuteDeleteAsync();
+    }
+
+    [Fact]
+    public async Task A_poll_of_a_token_held_in_the_view_reads_no_row()
+    {
+        var issued = await IssueAsync("Kim");
+        _view.Put(issued, ahead: 4, admittedTotal: 0);
+        await DeleteRowAsync(issued);   // only the view can still know it
+
+        await PollAsync(issued.Token);
+
+        Assert.Equal(1, _nextCalls);
+        Assert.Equal(issued.Id, _context.Token.Id);
+        Assert.NotNull(_context.Viewed);
+        Assert.Equal(4, _context.Viewed.Ahead);
+        Assert.NotSame(_context.Viewed.Token, _context.Token);   // a copy: the request cannot change the view
+    }
+
+    [Fact]
+    public async Task A_request_that_acts_on_its_token_never_uses_the_view()
+    {
+        var issued = await IssueAsync("Kim");
+        _view.Put(issued, ahead: 4, admittedTotal: 0);
+        await DeleteRowAsync(issued);
+
+        var error = await Assert.ThrowsAsync<DomainException>(() => SendAsync(issued.Token));
+
+        Assert.Equal("queue_token_invalid", error.Code);
+        Assert.Equal(0, _nextCalls);
+    }
+
+    [Fact]
+    public async Task A_poll_of_a_token_not_in_the_view_reads_the_row()
+    {
+        var issued = await IssueAsync("Kim");
+
+        await PollAsync(issued.Token);
+
+        Assert.Equal(1, _nextCalls);
+        Assert.Equal(issued.Id, _context.Token.Id);
+        Assert.Null(_context.Viewed);
     }
 }

@@ -30,8 +30,13 @@ public sealed class QueueServiceTests : IDisposable
 
     private DateTime Now => _clock.GetUtcNow().UtcDateTime;
 
-    private static QueueService Service(SqliteConcertDbContext db, FakeTimeProvider clock, QueueOptions options) =>
-        new(db, clock, Microsoft.Extensions.Options.Options.Create(options), NullLogger<QueueService>.Instance);
+    /// <summary>A service as one request gets it; a fresh snapshot cache and view unless the test shares one.</summary>
+    private static QueueService Service(
+        SqliteConcertDbContext db, FakeTimeProvider clock, QueueOptions options, QueueTokenView? view = null)
+    {
+        var wrapped = Microsoft.Extensions.Options.Options.Create(options);
+        return new(db, clock, wrapped, NullLogger<QueueService>.Instance, new QueueSnapshotCache(), view ?? new QueueTokenView(clock, wrapped));
+    }
 
     private async Task<T> WithServiceAsync<T>(Func<QueueService, Task<T>> work)
     {
@@ -303,6 +308,81 @@ public sealed class QueueServiceTests : IDisposable
         });
         Assert.Contains(stale, p => p.Value > truth[p.Key]);
 
+        await WithServiceAsync(async s => { await s.RefreshRankMarksAsync(CancellationToken.None); return 0; });
+        await AssertPositionsMatchAFullCountAsync();
+    }
+
+    [Fact]
+    public async Task Positions_read_from_the_view_follow_another_instances_admissions_and_leavers()
+    {
+        _options.MaxActiveTokens = 100;
+        _options.RankMarkSpacing = 50;
+        var ids = await JoinAsync(600);
+        await WithServiceAsync(async s => { await s.RefreshRankMarksAsync(CancellationToken.None); return 0; });
+        var here = new QueueTokenView(_clock, Microsoft.Extensions.Options.Options.Create(_options));
+        await using (var db = _database.NewContext())
+        {
+            // This instance answers every waiting token once: each is counted and kept.
+            var service = Service(db, _clock, _options, here);
+            foreach (var token in await db.QueueTokens.AsNoTracking().OrderBy(t => t.Id).ToListAsync())
+            {
+                await service.DescribeAsync(token, CancellationToken.None);
+            }
+        }
+
+        Assert.Equal(600, here.Count);
+
+        // Another instance (its own view) admits 100; two waiting users leave there.
+        _clock.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal(100, await WithServiceAsync(s => s.AdmitAsync(CancellationToken.None)));
+        var leavers = new[] { ids[300], ids[450] };
+        _clock.Advance(TimeSpan.FromSeconds(2));   // they leave after the counts, by more than the clock-skew allowance
+        foreach (var id in leavers)
+        {
+            await ChangeTokenAsync(id, t => t.Expire(Now));
+        }
+
+        var truth = BruteForce(await TokensAsync());
+        var fromView = new Dictionary<long, long>();
+        var unanswered = new List<long>();
+        await using (var db = _database.NewContext())
+        {
+            var service = Service(db, _clock, _options, here);
+            foreach (var id in ids)
+            {
+                if (!here.TryGet((await db.QueueTokens.AsNoTracking().SingleAsync(t => t.Id == id)).Token, out var entry))
+                {
+                    unanswered.Add(id);
+                    continue;
+                }
+
+                var status = await service.TryDescribeFromViewAsync(entry.Token.Copy(), entry, CancellationToken.None);
+                if (status is null)
+                {
+                    unanswered.Add(id);
+                }
+                else
+                {
+                    Assert.Equal(QueueTokenStatus.Waiting, status.Status);
+                    fromView[id] = Assert.NotNull(status.Position);
+                }
+            }
+        }
+
+        // The admitted, the leavers and the next cap's worth in line are not answered from memory (their rows are
+        // read and counted)…
+        Assert.Equal(
+            ids.Where(id => !truth.ContainsKey(id) || truth[id] <= _options.MaxActiveTokens).Order(),
+            unanswered.Order());
+        Assert.Equal(ids[..200].Concat(leavers).Order(), unanswered.Order());
+        // …and every other place is the truth: the admissions and the leavers since the count are subtracted.
+        Assert.Equal(400 - leavers.Length, fromView.Count);
+        Assert.All(fromView, p => Assert.Equal(truth[p.Key], p.Value));
+
+        // Past the view's age the counts are retaken: as exact as the signposts (exact once they are retaken).
+        _clock.Advance(here.MaxAge);
+        var waiting = (await TokensAsync()).Where(t => truth.ContainsKey(t.Id)).ToList();
+        Assert.All(waiting, t => Assert.False(here.TryGet(t.Token, out _)));
         await WithServiceAsync(async s => { await s.RefreshRankMarksAsync(CancellationToken.None); return 0; });
         await AssertPositionsMatchAFullCountAsync();
     }

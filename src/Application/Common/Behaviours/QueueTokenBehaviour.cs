@@ -1,5 +1,6 @@
 using Concert.Application.Common.Interfaces;
 using Concert.Application.Common.Messaging;
+using Concert.Application.Queue;
 using Concert.Domain.Common;
 using Mediator;
 using Microsoft.EntityFrameworkCore;
@@ -9,10 +10,12 @@ namespace Concert.Application.Common.Behaviours;
 /// <summary>
 /// Resolves the request's <c>Queue-Token</c> once: missing → 401 queue_token_missing, unknown → 401
 /// queue_token_invalid. The token's state is checked later, by <see cref="ActiveQueueTokenBehaviour{TMessage,TResponse}"/>,
-/// so that an idempotent replay can be answered in between, as the contract orders the checks.
+/// so that an idempotent replay can be answered in between, as the contract orders the checks. A poll
+/// (<see cref="IMayUseQueueTokenView"/>) of a token this instance already holds in its <see cref="QueueTokenView"/>
+/// reads no row.
 /// </summary>
 public sealed class QueueTokenBehaviour<TMessage, TResponse>(
-    IQueueTokenAccessor accessor, IConcertDbContext db, QueueTokenContext context)
+    IQueueTokenAccessor accessor, IConcertDbContext db, QueueTokenContext context, QueueTokenView view)
     : IPipelineBehavior<TMessage, TResponse>
     where TMessage : IMessage, IRequireQueueToken
 {
@@ -25,6 +28,12 @@ public sealed class QueueTokenBehaviour<TMessage, TResponse>(
         if (string.IsNullOrWhiteSpace(raw))
         {
             throw Errors.QueueTokenMissing();
+        }
+
+        if (message is IMayUseQueueTokenView && view.TryGet(raw, out var viewed))
+        {
+            context.Set(viewed.Token.Copy(), viewed);
+            return await next(message, cancellationToken);
         }
 
         var token = raw.Length <= MaxTokenLength

@@ -3,6 +3,13 @@ namespace Concert.Application.Common.Messaging;
 /// <summary>The request needs a known <c>Queue-Token</c> (401 when missing or unknown), in any state.</summary>
 public interface IRequireQueueToken;
 
+/// <summary>
+/// The request only reads its own token's status (a poll): it may be answered from this instance's memory of waiting
+/// tokens (<see cref="Queue.QueueTokenView"/>), which trails the database by at most a second for admissions and
+/// expiries. Requests that act on a token never are.
+/// </summary>
+public interface IMayUseQueueTokenView : IRequireQueueToken;
+
 /// <summary>The request needs an active queue token (403 when waiting or expired); its user is the caller.</summary>
 public interface IRequireActiveQueueToken : IRequireQueueToken;
 

@@ -34,4 +34,15 @@ public sealed class QueueOptions
     /// <summary>How often the worker retakes the rank snapshot. Admissions are corrected for between snapshots;
     /// leavers ahead are not, so a position can be too high by the leavers of at most this long.</summary>
     public TimeSpan RankSnapshotInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long an instance answers a waiting token's polls from memory before it counts those ahead
+    /// again (never longer than <see cref="WaitingTokenIdleTimeout"/>). Admissions, leavers and expiries reach the
+    /// view within about a second in between; this only bounds what a missed one could do. The next
+    /// <see cref="MaxActiveTokens"/> places, and any due in within 30 s, are counted on every poll. Zero turns
+    /// the view off: every poll reads the database.</summary>
+    public TimeSpan PollViewMaxAge { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>At most this many waiting tokens in one instance's poll view (about 300 bytes each); polls of the
+    /// others read the database.</summary>
+    public int PollViewCapacity { get; set; } = 200_000;
 }

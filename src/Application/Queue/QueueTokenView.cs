@@ -1,0 +1,252 @@
+using System.Collections.Concurrent;
+using Concert.Application.Common.Options;
+using Concert.Domain.Queue;
+using Microsoft.Extensions.Options;
+
+namespace Concert.Application.Queue;
+
+/// <summary>
+/// This instance's memory of the waiting tokens it has described, so that a poll of a waiting token is answered
+/// without reading the database. An entry keeps the token's row and how many waited ahead of it when that was
+/// counted; the place now is that count less the admissions since (the gate's serving counter: admission is FIFO,
+/// so every one was ahead) and less the waiting tokens ahead that expired since (leavers, idled out), which
+/// <see cref="QueueService.RefreshViewAsync"/> reads about once a second from any instance's writes. A waiting token
+/// leaves that state only by admission or expiry, and the same refresh evicts every such token, so the view trails
+/// the database by about a second; a count is retaken after <see cref="MaxAge"/> at the latest, bounding what any
+/// missed change could do. Doubtful cases always err high: a leaver is subtracted only when it certainly left after
+/// the count it corrects.
+/// The database stays the authority: only polls (<see cref="Common.Messaging.IMayUseQueueTokenView"/>) read this
+/// view; every request that acts on a token reads its row.
+/// </summary>
+public sealed class QueueTokenView(TimeProvider clock, IOptions<QueueOptions> options)
+{
+    /// <summary>How much another instance's clock may run ahead of this one's: its expiry times are taken as this
+    /// much earlier before they are compared with a count made here.</summary>
+    public static readonly TimeSpan ClockSkewAllowance = TimeSpan.FromSeconds(1);
+
+    // Put writes the token map before the id map and Evict removes in the other order, so an eviction racing a
+    // put leaves at worst an entry that the next refresh (a second later) evicts, never one it cannot find.
+    private readonly ConcurrentDictionary<string, Entry> _byToken = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<long, string> _tokenById = new();
+    private readonly Lock _leaversLock = new();
+    private Leaver[] _leavers = [];   // sorted by Id; replaced whole (readers take the array without locking)
+    private long _sequence;
+    private long _prunedAtTicks = clock.GetUtcNow().UtcTicks;
+    private long _refreshedAtTicks;
+
+    /// <param name="Token">The row as read; never handed out (callers get a copy), never changed in place.</param>
+    /// <param name="Ahead">Waiting tokens ahead of it by the count.</param>
+    /// <param name="AdmittedTotal">The gate's serving counter that count was made against.</param>
+    /// <param name="CountedAt">When the count had finished (this instance's clock).</param>
+    /// <param name="Sequence">This view's event order when the count had finished.</param>
+    /// <param name="MarkTokenId">The signpost the count started from (0: none); those ahead of it come from the
+    /// rank snapshot taken at <paramref name="MarkSnapshotAt"/>, the rest from the live count.</param>
+    public sealed record Entry(
+        QueueToken Token, long Ahead, long AdmittedTotal, DateTime CountedAt, long Sequence, long MarkTokenId,
+        DateTime? MarkSnapshotAt)
+    {
+        /// <summary>Those ahead after <paramref name="admittedTotal"/> admissions in all and
+        /// <paramref name="leftSince"/> leavers ahead since the count; negative when the admissions since reach
+        /// this token (it may be active: the view cannot tell).</summary>
+        public long AheadAfter(long admittedTotal, long leftSince = 0) =>
+            Ahead - Math.Max(0, admittedTotal - AdmittedTotal) - leftSince;
+    }
+
+    /// <summary>A waiting token that expired (left or idled out). <paramref name="Sequence"/> orders a leave made
+    /// through this instance against counts made here; null for one learnt from the database.</summary>
+    private readonly record struct Leaver(long Id, DateTime At, long? Sequence);
+
+    /// <summary>How long a count is reused: <see cref="QueueOptions.PollViewMaxAge"/>, and never longer than the
+    /// idle timeout, so that another instance's recorded polls can never make a stale entry look idle.</summary>
+    public TimeSpan MaxAge
+    {
+        get
+        {
+            var o = options.Value;
+            return o.PollViewMaxAge < o.WaitingTokenIdleTimeout ? o.PollViewMaxAge : o.WaitingTokenIdleTimeout;
+        }
+    }
+
+    public int Count => _byToken.Count;
+
+    /// <summary>When <see cref="QueueService.RefreshViewAsync"/> last started (UTC); null before the first.</summary>
+    public DateTime? RefreshedAt
+    {
+        get
+        {
+            var ticks = Interlocked.Read(ref _refreshedAtTicks);
+            return ticks == 0 ? null : new DateTime(ticks, DateTimeKind.Utc);
+        }
+        set => Interlocked.Exchange(ref _refreshedAtTicks, value?.Ticks ?? 0);
+    }
+
+    private DateTime Now => clock.GetUtcNow().UtcDateTime;
+
+    /// <summary>A point in this view's event order: take it before a leave, and after a count.</summary>
+    public long NextSequence() => Interlocked.Increment(ref _sequence);
+
+    /// <summary>The entry of <paramref name="token"/> when there is one younger than <see cref="MaxAge"/>.</summary>
+    public bool TryGet(string token, out Entry entry)
+    {
+        if (_byToken.TryGetValue(token, out var found))
+        {
+            if (Now - found.CountedAt < MaxAge)
+            {
+                entry = found;
+                return true;
+            }
+
+            Remove(token, found);
+        }
+
+        entry = null!;
+        return false;
+    }
+
+    /// <summary>Whether <paramref name="entry"/> is still the current one (not evicted or replaced since).</summary>
+    public bool Holds(Entry entry) =>
+        _byToken.TryGetValue(entry.Token.Token, out var current) && ReferenceEquals(current, entry);
+
+    /// <summary>Remembers a waiting token's count, made against <paramref name="admittedTotal"/> admissions from the
+    /// signpost <paramref name="markTokenId"/> of the snapshot taken at <paramref name="markSnapshotAt"/>. Ignored
+    /// for any other status, and when the view is full or off.</summary>
+    public void Put(QueueToken token, long ahead, long admittedTotal, long markTokenId = 0, DateTime? markSnapshotAt = null)
+    {
+        if (token.Status != QueueTokenStatus.Waiting || MaxAge <= TimeSpan.Zero)
+        {
+            return;
+        }
+
+        if (_byToken.Count >= options.Value.PollViewCapacity && !_byToken.ContainsKey(token.Token))
+        {
+            return;
+        }
+
+        _byToken[token.Token] = new Entry(
+            token.Copy(), ahead, admittedTotal, Now, NextSequence(), markTokenId, markSnapshotAt);
+        _tokenById[token.Id] = token.Token;
+    }
+
+    /// <summary>A poll of <paramref name="token"/> was written down at <paramref name="at"/>: the entry keeps it.</summary>
+    public void Seen(QueueToken token, DateTime at)
+    {
+        if (_byToken.TryGetValue(token.Token, out var entry))
+        {
+            var seen = entry.Token.Copy();
+            seen.Seen(at);
+            _byToken.TryUpdate(token.Token, entry with { Token = seen }, entry);
+        }
+    }
+
+    public void Evict(long tokenId)
+    {
+        if (_tokenById.TryRemove(tokenId, out var token))
+        {
+            _byToken.TryRemove(token, out _);
+        }
+    }
+
+    public void Evict(IEnumerable<long> tokenIds)
+    {
+        foreach (var id in tokenIds)
+        {
+            Evict(id);
+        }
+    }
+
+    /// <summary>A waiting token left through this instance: <paramref name="sequence"/> was taken before its row
+    /// was written, so every count made here before that moment included it.</summary>
+    public void LeftHere(long tokenId, DateTime at, long sequence)
+    {
+        Evict(tokenId);
+        AddLeavers([new Leaver(tokenId, at, sequence)]);
+    }
+
+    /// <summary>Waiting tokens that expired, as the database says (any instance's leave or idle sweep), with the
+    /// times their expiry was stamped — before it was committed.</summary>
+    public void Expired(IEnumerable<(long Id, DateTime At)> leavers) =>
+        AddLeavers(leavers.Select(l => new Leaver(l.Id, l.At - ClockSkewAllowance, null)));
+
+    /// <summary>
+    /// How many waiting tokens ahead of the entry's token expired after its count: for those behind the signpost
+    /// (counted live) after the count finished; for those ahead of the signpost (counted by the snapshot) after the
+    /// snapshot was taken. A leave that may have overlapped the count is not subtracted.
+    /// </summary>
+    public long LeftAheadSince(Entry entry)
+    {
+        var leavers = Volatile.Read(ref _leavers);
+        var id = entry.Token.Id;
+        long left = 0;
+        for (var i = 0; i < leavers.Length && leavers[i].Id < id; i++)
+        {
+            var leaver = leavers[i];
+            var after = leaver.Id < entry.MarkTokenId
+                ? leaver.At > entry.MarkSnapshotAt
+                : leaver.Sequence is { } sequence ? sequence > entry.Sequence : leaver.At > entry.CountedAt;
+            if (after)
+            {
+                left++;
+            }
+        }
+
+        return left;
+    }
+
+    public void Clear()
+    {
+        _tokenById.Clear();
+        _byToken.Clear();
+        lock (_leaversLock)
+        {
+            Volatile.Write(ref _leavers, []);
+        }
+    }
+
+    /// <summary>Drops entries past <see cref="MaxAge"/> (tokens nobody polls here any more) and leavers older than
+    /// any entry, at most once per <see cref="MaxAge"/>, so the view holds what is being polled.</summary>
+    public void PruneIfDue()
+    {
+        var now = Now;
+        var prunedAt = Interlocked.Read(ref _prunedAtTicks);
+        if (now.Ticks - prunedAt < MaxAge.Ticks
+            || Interlocked.CompareExchange(ref _prunedAtTicks, now.Ticks, prunedAt) != prunedAt)
+        {
+            return;
+        }
+
+        foreach (var (token, entry) in _byToken)
+        {
+            if (now - entry.CountedAt >= MaxAge)
+            {
+                Remove(token, entry);
+            }
+        }
+
+        var horizon = now - MaxAge - ClockSkewAllowance;
+        lock (_leaversLock)
+        {
+            Volatile.Write(ref _leavers, _leavers.Where(l => l.At > horizon).ToArray());
+        }
+    }
+
+    private void Remove(string token, Entry entry)
+    {
+        if (_byToken.TryRemove(new KeyValuePair<string, Entry>(token, entry)))
+        {
+            _tokenById.TryRemove(new KeyValuePair<long, string>(entry.Token.Id, token));
+        }
+    }
+
+    private void AddLeavers(IEnumerable<Leaver> leavers)
+    {
+        lock (_leaversLock)
+        {
+            var known = _leavers.Select(l => l.Id).ToHashSet();
+            var added = leavers.Where(l => known.Add(l.Id)).ToList();
+            if (added.Count > 0)
+            {
+                Volatile.Write(ref _leavers, _leavers.Concat(added).OrderBy(l => l.Id).ToArray());
+            }
+        }
+    }
+}

@@ -1,0 +1,117 @@
+using System.Text.Json;
+using Concert.Infrastructure.Persistence;
+using Concert.WebApi.FunctionalTests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Concert.WebApi.FunctionalTests.Queue;
+
+/// <summary>
+/// Polls of waiting tokens are answered from each instance's memory (QueueTokenView): these pin down that they
+/// really are, that the database stays the authority for everything else, and that another instance's admissions
+/// and leavers reach that memory within about a second.
+/// </summary>
+public sealed class QueuePollViewTests
+{
+    private const string Gated = "/api/concerts/1/schedules";
+
+    /// <summary>One active user, then <paramref name="waiting"/> waiting ones, all joined through <paramref name="api"/>.</summary>
+    private static async Task<List<string>> LineAsync(TestApi api, int waiting)
+    {
+        var tokens = new List<string>();
+        for (var i = 0; i <= waiting; i++)
+        {
+            tokens.Add((await api.Client.NewUserJoinsAsync()).Status.Token());
+        }
+
+        return tokens;
+    }
+
+    /// <summary>Polls until <paramref name="done"/> holds, for at most 5 s (the view refreshes about once a second).</summary>
+    private static async Task<JsonElement> PollUntilAsync(HttpClient client, string token, Func<JsonElement, bool> done)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(5);
+        while (true)
+        {
+            var status = await client.StatusAsync(token);
+            if (done(status) || DateTime.UtcNow > deadline)
+            {
+                return status;
+            }
+
+            await Task.Delay(100);
+        }
+    }
+
+    [Fact]
+    public async Task A_waiting_tokens_poll_is_answered_from_memory_while_gated_requests_read_the_row()
+    {
+        await using var api = await TestApi.StartAsync(o => o.MaxActiveTokens = 1);
+        var line = await LineAsync(api, 3);
+        QueueReads.AssertWaiting(await api.Client.StatusAsync(line[3]), position: 3);
+
+        // The row goes (as no client could make it go): only this instance's memory still knows the token.
+        await api.InScopeAsync(sp => sp.GetRequiredService<ConcertDbContext>().QueueTokens
+            .Where(t => t.Token == line[3]).ExecuteDeleteAsync());
+
+        QueueReads.AssertWaiting(await api.Client.StatusAsync(line[3]), position: 3);
+        await (await api.Client.SendWithTokenAsync(HttpMethod.Get, Gated, line[3])).AssertProblemAsync(401, "queue_token_invalid");
+        await (await api.Client.SendWithTokenAsync(HttpMethod.Delete, "/api/queue/tokens/current", line[3])).AssertProblemAsync(401, "queue_token_invalid");
+
+        // Past the view's age the poll reads the row again.
+        api.Clock.Advance(TimeSpan.FromMinutes(2));
+        await (await api.Client.SendWithTokenAsync(HttpMethod.Get, "/api/queue/tokens/current", line[3])).AssertProblemAsync(401, "queue_token_invalid");
+    }
+
+    [Fact]
+    public async Task Another_instances_admission_shows_as_active_within_a_second()
+    {
+        await using var first = await TestApi.StartAsync(o => o.MaxActiveTokens = 1);
+        // The sibling runs with a larger cap, so that its admission pass reaches a token this instance answers
+        // from memory (far from the head by this instance's cap).
+        await using var second = await first.StartSiblingAsync(o => o.MaxActiveTokens = 4);
+        var line = await LineAsync(first, 4);
+        QueueReads.AssertWaiting(await first.Client.StatusAsync(line[3]), position: 3);
+        QueueReads.AssertWaiting(await first.Client.StatusAsync(line[4]), position: 4);
+
+        Assert.Equal(3, await second.AdmitAsync());
+
+        QueueReads.AssertActive(await PollUntilAsync(first.Client, line[3], s => s.State() == "active"), first.Clock.GetUtcNow());
+        QueueReads.AssertWaiting(await first.Client.StatusAsync(line[4]), position: 1);
+    }
+
+    [Fact]
+    public async Task Another_instances_leaver_moves_those_behind_up_within_a_second()
+    {
+        await using var first = await TestApi.StartAsync(o => o.MaxActiveTokens = 1);
+        await using var second = await first.StartSiblingAsync(o => o.MaxActiveTokens = 1);
+        var line = await LineAsync(first, 6);
+        QueueReads.AssertWaiting(await first.Client.StatusAsync(line[6]), position: 6);
+        QueueReads.AssertWaiting(await first.Client.StatusAsync(line[3]), position: 3);
+
+        // Later than the count by more than the clock-skew allowance (one clock here; production clocks differ).
+        first.Clock.Advance(TimeSpan.FromSeconds(2));
+        await second.Client.LeaveAsync(line[2]);
+
+        QueueReads.AssertWaiting(await PollUntilAsync(first.Client, line[6], s => s.Position() == 5), position: 5);
+        QueueReads.AssertWaiting(await first.Client.StatusAsync(line[3]), position: 2);
+        QueueReads.AssertExpired(await PollUntilAsync(first.Client, line[2], s => s.State() == "expired"));
+        // Nobody ahead of the leaver moved.
+        QueueReads.AssertWaiting(await first.Client.StatusAsync(line[1]), position: 1);
+    }
+
+    [Fact]
+    public async Task A_leaver_through_this_instance_moves_those_behind_up_at_once()
+    {
+        await using var api = await TestApi.StartAsync(o => o.MaxActiveTokens = 1);
+        var line = await LineAsync(api, 5);
+        QueueReads.AssertWaiting(await api.Client.StatusAsync(line[5]), position: 5);
+
+        await api.Client.LeaveAsync(line[3]);
+        await api.Client.LeaveAsync(line[2]);
+
+        QueueReads.AssertWaiting(await api.Client.StatusAsync(line[5]), position: 3);
+        QueueReads.AssertWaiting(await api.Client.StatusAsync(line[4]), position: 2);
+        QueueReads.AssertExpired(await api.Client.StatusAsync(line[3]));
+    }
+}
