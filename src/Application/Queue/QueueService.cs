@@ -20,9 +20,9 @@ public sealed class QueueService(
     QueueTokenView view)
 {
     /// <summary>How far back each view refresh looks for expiries, beyond its previous one: covers transactions
-    /// that stamped their time before the previous refresh but committed after it, and clock skew between
-    /// instances.</summary>
-    private static readonly TimeSpan ExpiryLookback = TimeSpan.FromSeconds(5);
+    /// that stamped their time before the previous refresh but committed after it (a write may wait up to the
+    /// SQLite busy timeout, 30 s, for the lock), and clock skew between instances.</summary>
+    private static readonly TimeSpan ExpiryLookback = TimeSpan.FromSeconds(35);
 
     /// <summary>A waiting token due in within this long is counted on every poll, never answered from the view.</summary>
     public static readonly TimeSpan NearHeadWait = TimeSpan.FromSeconds(30);
@@ -42,8 +42,8 @@ public sealed class QueueService(
         List<long> admittedIds = [];
         var admitted = await db.InTransactionAsync(async ct =>
         {
-            var now = Now;
             var gate = await db.LockQueueGateAsync(ct);
+            var now = Now;   // after the lock: expiries stamped here commit within moments (see RefreshViewAsync)
             await ExpireLapsedAsync(now, ct);
 
             var active = await db.QueueTokens.CountAsync(t => t.Status == QueueTokenStatus.Active, ct);
@@ -168,7 +168,18 @@ public sealed class QueueService(
             t => t.Status == QueueTokenStatus.Waiting && t.Id >= from && t.Id < token.Id, cancellationToken);
         var position = QueuePosition.Compute(
             mark?.Ahead ?? 0, mark is null ? 0 : gate.AdmittedTotal - gate.AdmittedAtSnapshot, between);
-        view.Put(token, position - 1, gate.AdmittedTotal, mark?.TokenId ?? 0, gate.SnapshotAt);
+        if (view.MaxAge > TimeSpan.Zero)
+        {
+            // The serving counter as of now, after the count: admissions the (up to a second old) snapshot missed
+            // are either already out of the live count or still in the signpost's figure, so they must not be
+            // subtracted later — storing an older counter would subtract them twice and show a place too low.
+            var admittedAfter = await db.QueueGates.AsNoTracking()
+                .Where(g => g.Id == QueueGate.SingletonId)
+                .Select(g => g.AdmittedTotal)
+                .SingleAsync(cancellationToken);
+            view.Put(token, position - 1, Math.Max(admittedAfter, gate.AdmittedTotal));
+        }
+
         return Waiting(token, position, gate, now);
     }
 
@@ -182,10 +193,10 @@ public sealed class QueueService(
         QueueToken token, QueueTokenView.Entry entry, CancellationToken cancellationToken)
     {
         var now = Now;
-        var status = token.StatusAt(now, Options.IdleExpiryAfterLastRecordedPoll);
-        if (status != QueueTokenStatus.Waiting)
+        if (token.StatusAt(now, Options.IdleExpiryAfterLastRecordedPoll) != QueueTokenStatus.Waiting)
         {
-            return NotWaiting(token, status);
+            // Idle by the remembered row: another instance may have recorded polls since. Only the row may say.
+            return null;
         }
 
         var snapshot = await SnapshotAsync(cancellationToken);
@@ -225,7 +236,7 @@ public sealed class QueueService(
     public async Task RefreshViewAsync(CancellationToken cancellationToken)
     {
         var startedAt = Now;
-        if (view.Count > 0)
+        if (!view.IsEmpty)
         {
             var expiredSince = (view.RefreshedAt ?? startedAt) - ExpiryLookback;
             var active = await db.QueueTokens.AsNoTracking()
@@ -239,8 +250,9 @@ public sealed class QueueService(
             view.Evict(active);
             view.Evict(expired.Select(t => t.Id));
             view.Expired(expired.Where(t => t.WasWaiting).Select(t => (t.Id, t.ExpiredAt!.Value)));
-            view.PruneIfDue();
         }
+
+        view.PruneIfDue();
 
         view.RefreshedAt = startedAt;
     }

@@ -24,10 +24,10 @@ public sealed class QueueTokenView(TimeProvider clock, IOptions<QueueOptions> op
     /// much earlier before they are compared with a count made here.</summary>
     public static readonly TimeSpan ClockSkewAllowance = TimeSpan.FromSeconds(1);
 
-    // Put writes the token map before the id map and Evict removes in the other order, so an eviction racing a
-    // put leaves at worst an entry that the next refresh (a second later) evicts, never one it cannot find.
+    // Both maps change together under _writeLock, so an entry can always be found by its id for eviction.
     private readonly ConcurrentDictionary<string, Entry> _byToken = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<long, string> _tokenById = new();
+    private readonly Lock _writeLock = new();   // writers only (Put, Evict, Remove, Seen); reads take no lock
     private readonly Lock _leaversLock = new();
     private Leaver[] _leavers = [];   // sorted by Id; replaced whole (readers take the array without locking)
     private long _sequence;
@@ -36,14 +36,11 @@ public sealed class QueueTokenView(TimeProvider clock, IOptions<QueueOptions> op
 
     /// <param name="Token">The row as read; never handed out (callers get a copy), never changed in place.</param>
     /// <param name="Ahead">Waiting tokens ahead of it by the count.</param>
-    /// <param name="AdmittedTotal">The gate's serving counter that count was made against.</param>
+    /// <param name="AdmittedTotal">The gate's serving counter read after the count (admissions in between are
+    /// then never subtracted twice: at worst the place is high).</param>
     /// <param name="CountedAt">When the count had finished (this instance's clock).</param>
     /// <param name="Sequence">This view's event order when the count had finished.</param>
-    /// <param name="MarkTokenId">The signpost the count started from (0: none); those ahead of it come from the
-    /// rank snapshot taken at <paramref name="MarkSnapshotAt"/>, the rest from the live count.</param>
-    public sealed record Entry(
-        QueueToken Token, long Ahead, long AdmittedTotal, DateTime CountedAt, long Sequence, long MarkTokenId,
-        DateTime? MarkSnapshotAt)
+    public sealed record Entry(QueueToken Token, long Ahead, long AdmittedTotal, DateTime CountedAt, long Sequence)
     {
         /// <summary>Those ahead after <paramref name="admittedTotal"/> admissions in all and
         /// <paramref name="leftSince"/> leavers ahead since the count; negative when the admissions since reach
@@ -68,6 +65,8 @@ public sealed class QueueTokenView(TimeProvider clock, IOptions<QueueOptions> op
     }
 
     public int Count => _byToken.Count;
+
+    public bool IsEmpty => _byToken.IsEmpty;
 
     /// <summary>When <see cref="QueueService.RefreshViewAsync"/> last started (UTC); null before the first.</summary>
     public DateTime? RefreshedAt
@@ -103,46 +102,53 @@ public sealed class QueueTokenView(TimeProvider clock, IOptions<QueueOptions> op
         return false;
     }
 
-    /// <summary>Whether <paramref name="entry"/> is still the current one (not evicted or replaced since).</summary>
+    /// <summary>Whether <paramref name="entry"/>'s count is still the current one (not evicted or recounted since).</summary>
     public bool Holds(Entry entry) =>
-        _byToken.TryGetValue(entry.Token.Token, out var current) && ReferenceEquals(current, entry);
+        _byToken.TryGetValue(entry.Token.Token, out var current) && current.Sequence == entry.Sequence;
 
-    /// <summary>Remembers a waiting token's count, made against <paramref name="admittedTotal"/> admissions from the
-    /// signpost <paramref name="markTokenId"/> of the snapshot taken at <paramref name="markSnapshotAt"/>. Ignored
-    /// for any other status, and when the view is full or off.</summary>
-    public void Put(QueueToken token, long ahead, long admittedTotal, long markTokenId = 0, DateTime? markSnapshotAt = null)
+    /// <summary>Remembers a waiting token's count, made before the serving counter read <paramref name="admittedTotal"/>.
+    /// Ignored for any other status, and when the view is full or off.</summary>
+    public void Put(QueueToken token, long ahead, long admittedTotal)
     {
         if (token.Status != QueueTokenStatus.Waiting || MaxAge <= TimeSpan.Zero)
         {
             return;
         }
 
-        if (_byToken.Count >= options.Value.PollViewCapacity && !_byToken.ContainsKey(token.Token))
+        lock (_writeLock)
         {
-            return;
-        }
+            if (_byToken.Count >= options.Value.PollViewCapacity && !_byToken.ContainsKey(token.Token))
+            {
+                return;
+            }
 
-        _byToken[token.Token] = new Entry(
-            token.Copy(), ahead, admittedTotal, Now, NextSequence(), markTokenId, markSnapshotAt);
-        _tokenById[token.Id] = token.Token;
+            _byToken[token.Token] = new Entry(token.Copy(), ahead, admittedTotal, Now, NextSequence());
+            _tokenById[token.Id] = token.Token;
+        }
     }
 
     /// <summary>A poll of <paramref name="token"/> was written down at <paramref name="at"/>: the entry keeps it.</summary>
     public void Seen(QueueToken token, DateTime at)
     {
-        if (_byToken.TryGetValue(token.Token, out var entry))
+        lock (_writeLock)
         {
-            var seen = entry.Token.Copy();
-            seen.Seen(at);
-            _byToken.TryUpdate(token.Token, entry with { Token = seen }, entry);
+            if (_byToken.TryGetValue(token.Token, out var entry))
+            {
+                var seen = entry.Token.Copy();
+                seen.Seen(at);
+                _byToken[token.Token] = entry with { Token = seen };
+            }
         }
     }
 
     public void Evict(long tokenId)
     {
-        if (_tokenById.TryRemove(tokenId, out var token))
+        lock (_writeLock)
         {
-            _byToken.TryRemove(token, out _);
+            if (_tokenById.TryRemove(tokenId, out var token))
+            {
+                _byToken.TryRemove(token, out _);
+            }
         }
     }
 
@@ -159,18 +165,26 @@ public sealed class QueueTokenView(TimeProvider clock, IOptions<QueueOptions> op
     public void LeftHere(long tokenId, DateTime at, long sequence)
     {
         Evict(tokenId);
-        AddLeavers([new Leaver(tokenId, at, sequence)]);
+        if (!_byToken.IsEmpty)   // an empty view has no count to correct, and later counts cannot include it
+        {
+            AddLeavers([new Leaver(tokenId, at, sequence)]);
+        }
     }
 
     /// <summary>Waiting tokens that expired, as the database says (any instance's leave or idle sweep), with the
     /// times their expiry was stamped — before it was committed.</summary>
-    public void Expired(IEnumerable<(long Id, DateTime At)> leavers) =>
-        AddLeavers(leavers.Select(l => new Leaver(l.Id, l.At - ClockSkewAllowance, null)));
+    public void Expired(IEnumerable<(long Id, DateTime At)> leavers)
+    {
+        if (!_byToken.IsEmpty)
+        {
+            AddLeavers(leavers.Select(l => new Leaver(l.Id, l.At - ClockSkewAllowance, null)));
+        }
+    }
 
     /// <summary>
-    /// How many waiting tokens ahead of the entry's token expired after its count: for those behind the signpost
-    /// (counted live) after the count finished; for those ahead of the signpost (counted by the snapshot) after the
-    /// snapshot was taken. A leave that may have overlapped the count is not subtracted.
+    /// How many waiting tokens ahead of the entry's token certainly expired after its count finished (so the count
+    /// included them): a leave through this instance by its sequence, another instance's by its stamped time less
+    /// the skew allowance. A leave that may have overlapped the count is not subtracted (the place errs high).
     /// </summary>
     public long LeftAheadSince(Entry entry)
     {
@@ -180,10 +194,7 @@ public sealed class QueueTokenView(TimeProvider clock, IOptions<QueueOptions> op
         for (var i = 0; i < leavers.Length && leavers[i].Id < id; i++)
         {
             var leaver = leavers[i];
-            var after = leaver.Id < entry.MarkTokenId
-                ? leaver.At > entry.MarkSnapshotAt
-                : leaver.Sequence is { } sequence ? sequence > entry.Sequence : leaver.At > entry.CountedAt;
-            if (after)
+            if (leaver.Sequence is { } sequence ? sequence > entry.Sequence : leaver.At > entry.CountedAt)
             {
                 left++;
             }
@@ -194,8 +205,12 @@ public sealed class QueueTokenView(TimeProvider clock, IOptions<QueueOptions> op
 
     public void Clear()
     {
-        _tokenById.Clear();
-        _byToken.Clear();
+        lock (_writeLock)
+        {
+            _tokenById.Clear();
+            _byToken.Clear();
+        }
+
         lock (_leaversLock)
         {
             Volatile.Write(ref _leavers, []);
@@ -231,9 +246,12 @@ public sealed class QueueTokenView(TimeProvider clock, IOptions<QueueOptions> op
 
     private void Remove(string token, Entry entry)
     {
-        if (_byToken.TryRemove(new KeyValuePair<string, Entry>(token, entry)))
+        lock (_writeLock)
         {
-            _tokenById.TryRemove(new KeyValuePair<long, string>(entry.Token.Id, token));
+            if (_byToken.TryRemove(new KeyValuePair<string, Entry>(token, entry)))
+            {
+                _tokenById.TryRemove(new KeyValuePair<long, string>(entry.Token.Id, token));
+            }
         }
     }
 

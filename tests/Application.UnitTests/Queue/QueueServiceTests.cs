@@ -32,10 +32,11 @@ public sealed class QueueServiceTests : IDisposable
 
     /// <summary>A service as one request gets it; a fresh snapshot cache and view unless the test shares one.</summary>
     private static QueueService Service(
-        SqliteConcertDbContext db, FakeTimeProvider clock, QueueOptions options, QueueTokenView? view = null)
+        SqliteConcertDbContext db, FakeTimeProvider clock, QueueOptions options, QueueTokenView? view = null,
+        QueueSnapshotCache? snapshots = null)
     {
         var wrapped = Microsoft.Extensions.Options.Options.Create(options);
-        return new(db, clock, wrapped, NullLogger<QueueService>.Instance, new QueueSnapshotCache(), view ?? new QueueTokenView(clock, wrapped));
+        return new(db, clock, wrapped, NullLogger<QueueService>.Instance, snapshots ?? new QueueSnapshotCache(), view ?? new QueueTokenView(clock, wrapped));
     }
 
     private async Task<T> WithServiceAsync<T>(Func<QueueService, Task<T>> work)
@@ -385,6 +386,40 @@ public sealed class QueueServiceTests : IDisposable
         Assert.All(waiting, t => Assert.False(here.TryGet(t.Token, out _)));
         await WithServiceAsync(async s => { await s.RefreshRankMarksAsync(CancellationToken.None); return 0; });
         await AssertPositionsMatchAFullCountAsync();
+    }
+
+    [Fact]
+    public async Task A_count_made_with_a_stale_snapshot_is_never_corrected_for_the_same_admissions_twice()
+    {
+        var ids = await JoinAsync(20);
+        var here = new QueueTokenView(_clock, Microsoft.Extensions.Options.Options.Create(_options));
+        var cache = new QueueSnapshotCache();
+        await using (var db = _database.NewContext())
+        {
+            // This instance reads the gate (no admissions yet) and keeps it for up to a second.
+            await Service(db, _clock, _options, here, cache).DescribeAsync(await db.QueueTokens.AsNoTracking().SingleAsync(t => t.Id == ids[0]), CancellationToken.None);
+        }
+
+        // Within that second another instance admits three; then this one counts token 15 live, with the old gate.
+        Assert.Equal(3, await WithServiceAsync(s => s.AdmitAsync(CancellationToken.None)));
+        QueueStatusDto counted;
+        await using (var db = _database.NewContext())
+        {
+            counted = await Service(db, _clock, _options, here, cache).DescribeAsync(
+                await db.QueueTokens.AsNoTracking().SingleAsync(t => t.Id == ids[14]), CancellationToken.None);
+        }
+
+        Assert.Equal(12, counted.Position);   // 11 waiting ahead after the three admissions, counted live
+
+        // The next poll, with a fresh gate, must not subtract those three again.
+        await using (var db = _database.NewContext())
+        {
+            var token = (await TokensAsync()).Single(t => t.Id == ids[14]);
+            Assert.True(here.TryGet(token.Token, out var entry));
+            var fromView = await Service(db, _clock, _options, here).TryDescribeFromViewAsync(token, entry, CancellationToken.None);
+            Assert.NotNull(fromView);
+            Assert.Equal(12, fromView.Position);
+        }
     }
 
     private async Task AssertPositionsMatchAFullCountAsync()

@@ -148,7 +148,7 @@ public sealed class QueueTokenViewTests
     [InlineData(10, 5, 3, 10)]    // a snapshot older than the count never adds places
     public void Those_ahead_are_the_count_less_the_admissions_since(long ahead, long countedAt, long admittedNow, long expected)
     {
-        var entry = new QueueTokenView.Entry(Waiting(), ahead, countedAt, Now, 0, 0, null);
+        var entry = new QueueTokenView.Entry(Waiting(), ahead, countedAt, Now, 0);
 
         Assert.Equal(expected, entry.AheadAfter(admittedNow));
     }
@@ -225,18 +225,38 @@ public sealed class QueueTokenViewTests
     }
 
     [Fact]
-    public void Leavers_ahead_of_the_signpost_count_from_the_snapshot_time()
+    public void A_leaver_that_left_before_the_count_is_never_subtracted()
     {
         var line = Line();
-        var snapshotAt = Now.AddSeconds(-4);
-        _view.Put(line[4], ahead: 4, admittedTotal: 0, markTokenId: line[3].Id, markSnapshotAt: snapshotAt);
+        _view.Put(line[4], ahead: 3, admittedTotal: 0);
 
-        // Ahead of the signpost: counted by the snapshot, so a leave after the snapshot (even before this count) was
-        // still in it; one before the snapshot was not.
-        _view.Expired([(line[0].Id, snapshotAt.AddSeconds(-1))]);
-        _view.Expired([(line[1].Id, snapshotAt + QueueTokenView.ClockSkewAllowance + TimeSpan.FromSeconds(1))]);
+        _view.Expired([(line[1].Id, Now.AddSeconds(-10))]);   // learnt late, but it left before the count
 
-        Assert.Equal(1, _view.LeftAheadSince(Get(line[4])));
+        Assert.Equal(0, _view.LeftAheadSince(Get(line[4])));
+    }
+
+    [Fact]
+    public void Leavers_are_not_kept_while_the_view_holds_nothing()
+    {
+        var line = Line();
+        _view.LeftHere(line[1].Id, Now, _view.NextSequence());
+        _view.Expired([(line[2].Id, Now.AddSeconds(5))]);
+
+        _view.Put(line[4], ahead: 4, admittedTotal: 0);
+
+        Assert.Equal(0, _view.LeftAheadSince(Get(line[4])));
+    }
+
+    [Fact]
+    public void A_recorded_poll_keeps_the_count_current()
+    {
+        var token = Waiting();
+        _view.Put(token, 3, 0);
+        Assert.True(_view.TryGet(token.Token, out var entry));
+
+        _view.Seen(token, Now.AddMinutes(1));
+
+        Assert.True(_view.Holds(entry));
     }
 
     [Fact]

@@ -15,19 +15,22 @@ public sealed class LeaveQueueCommandHandler(
     public async ValueTask<Unit> Handle(LeaveQueueCommand command, CancellationToken cancellationToken)
     {
         var now = queue.Now;
-        var wasActive = context.Token.Status == QueueTokenStatus.Active;
+        var id = context.Token.Id;
+
+        // Still waiting (conditional, so that an admission racing this leave is not taken for a waiting leaver):
+        // those behind move up in this instance's view at once; other instances learn it within a second.
         var sequence = view.NextSequence();
-        var left = await db.QueueTokens.Where(t => t.Id == context.Token.Id).ExpireAsync(now, cancellationToken);
-        if (left == 1 && context.Token.Status == QueueTokenStatus.Waiting)
+        if (await db.QueueTokens.Where(t => t.Id == id && t.Status == QueueTokenStatus.Waiting)
+                .ExpireAsync(now, cancellationToken) == 1)
         {
-            // Those behind it move up in this instance's view at once; other instances learn it within a second.
-            view.LeftHere(context.Token.Id, now, sequence);
+            view.LeftHere(id, now, sequence);
+            return Unit.Value;
         }
-        else
-        {
-            view.Evict(context.Token.Id);
-        }
-        if (left == 1 && wasActive)
+
+        // Active (perhaps admitted a moment ago): its slot goes to the next in line at once.
+        var left = await db.QueueTokens.Where(t => t.Id == id).ExpireAsync(now, cancellationToken);
+        view.Evict(id);
+        if (left == 1)
         {
             await queue.AdmitAsync(cancellationToken);
         }

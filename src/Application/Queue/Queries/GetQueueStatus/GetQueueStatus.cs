@@ -23,6 +23,25 @@ public sealed class GetQueueStatusQueryHandler(
     public async ValueTask<QueueStatusDto> Handle(GetQueueStatusQuery query, CancellationToken cancellationToken)
     {
         var token = context.Token;
+        if (context.Viewed is { } viewed)
+        {
+            if (await queue.TryDescribeFromViewAsync(token, viewed, cancellationToken) is { } fromView)
+            {
+                await RecordPollIfDueAsync(token, cancellationToken);
+                return fromView;
+            }
+
+            // Admitted, expired or near the head since the view counted it, perhaps: the row tells.
+            token = await db.QueueTokens.AsNoTracking().FirstOrDefaultAsync(t => t.Id == token.Id, cancellationToken)
+                    ?? throw Errors.QueueTokenInvalid();
+        }
+
+        await RecordPollIfDueAsync(token, cancellationToken);
+        return await queue.DescribeAsync(token, cancellationToken);
+    }
+
+    private async Task RecordPollIfDueAsync(QueueToken token, CancellationToken cancellationToken)
+    {
         var now = queue.Now;
         if (token.StatusAt(now, options.Value.IdleExpiryAfterLastRecordedPoll) == QueueTokenStatus.Waiting
             && token.ShouldRecordPoll(now, options.Value.PollRecordInterval))
@@ -33,19 +52,5 @@ public sealed class GetQueueStatusQueryHandler(
             token.Seen(now);
             view.Seen(token, now);
         }
-
-        if (context.Viewed is { } viewed)
-        {
-            if (await queue.TryDescribeFromViewAsync(token, viewed, cancellationToken) is { } fromView)
-            {
-                return fromView;
-            }
-
-            // Admitted or expired since the view counted it, perhaps: the row tells.
-            token = await db.QueueTokens.AsNoTracking().FirstOrDefaultAsync(t => t.Id == token.Id, cancellationToken)
-                    ?? throw Errors.QueueTokenInvalid();
-        }
-
-        return await queue.DescribeAsync(token, cancellationToken);
     }
 }
