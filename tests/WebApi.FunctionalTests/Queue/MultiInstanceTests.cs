@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using Concert.Domain.Queue;
 using Concert.Infrastructure.Persistence;
 using Concert.WebApi.FunctionalTests.Infrastructure;
+using Concert.WebApi.FunctionalTests.Reservations;
 using Concert.WebApi.FunctionalTests.Users;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -37,14 +38,7 @@ public sealed class MultiInstanceTests
 
         first.Clock.Advance(TimeSpan.FromMinutes(1) + TimeSpan.FromSeconds(1)); // one clock: the sibling shares it
 
-        var start = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var passes = Enumerable.Range(0, 6).Select(async i =>
-        {
-            await start.Task;
-            return await (i % 2 == 0 ? first : second).AdmitAsync();
-        }).ToArray();
-        start.SetResult();
-        var admitted = await Task.WhenAll(passes);
+        var admitted = await BookingCalls.RaceAsync(6, i => (i % 2 == 0 ? first : second).AdmitAsync());
 
         Assert.Equal(cap, admitted.Sum());
         var rows = await second.TokensAsync();
@@ -67,14 +61,7 @@ public sealed class MultiInstanceTests
         var userId = await first.Client.CreateUserAsync();
         var clients = Enumerable.Range(0, 8).Select(i => (i % 2 == 0 ? first : second).CreateClient()).ToArray();
 
-        var start = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var joins = Enumerable.Range(0, 20).Select(async i =>
-        {
-            await start.Task;
-            return await clients[i % clients.Length].JoinAsync(userId);
-        }).ToArray();
-        start.SetResult();
-        var results = await Task.WhenAll(joins);
+        var results = await BookingCalls.RaceAsync(20, i => clients[i % clients.Length].JoinAsync(userId));
 
         Assert.Single(results, r => r.Code == HttpStatusCode.Created);
         Assert.Single(results.Select(r => r.Status.Token()).Distinct());
@@ -95,15 +82,11 @@ public sealed class MultiInstanceTests
         await first.Client.ChargeUpToAsync(userId, 98_000_000);
         var clients = Enumerable.Range(0, 8).Select(i => (i % 2 == 0 ? first : second).CreateClient()).ToArray();
 
-        var start = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var charges = Enumerable.Range(0, 40).Select(async i =>
+        var results = await BookingCalls.RaceAsync(40, async i =>
         {
-            await start.Task;
             var response = await clients[i % clients.Length].PostAsJsonAsync($"/api/users/{userId}/balance/charges", new { amount = 100_000 });
             return (response.StatusCode, Code: response.IsSuccessStatusCode ? null : (await response.JsonAsync()).GetProperty("code").GetString());
-        }).ToArray();
-        start.SetResult();
-        var results = await Task.WhenAll(charges);
+        });
 
         Assert.Equal(20, results.Count(r => r.StatusCode == HttpStatusCode.OK));
         Assert.All(results.Where(r => r.StatusCode != HttpStatusCode.OK), r =>

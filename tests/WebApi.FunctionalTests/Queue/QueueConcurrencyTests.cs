@@ -1,6 +1,7 @@
 using System.Net;
 using Concert.Domain.Queue;
 using Concert.WebApi.FunctionalTests.Infrastructure;
+using Concert.WebApi.FunctionalTests.Reservations;
 
 namespace Concert.WebApi.FunctionalTests.Queue;
 
@@ -119,14 +120,7 @@ public sealed class QueueConcurrencyTests
         var clients = Enumerable.Range(0, Math.Min(count, 8)).Select(_ => api.CreateClient()).ToArray();
         try
         {
-            var start = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            var tasks = Enumerable.Range(0, count).Select(async i =>
-            {
-                await start.Task;
-                return await call(clients[i % clients.Length], i);
-            }).ToArray();
-            start.SetResult();
-            return await Task.WhenAll(tasks);
+            return await BookingCalls.RaceAsync(count, i => call(clients[i % clients.Length], i));
         }
         finally
         {

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using Concert.WebApi.FunctionalTests.Infrastructure;
+using Concert.WebApi.FunctionalTests.Reservations;
 
 namespace Concert.WebApi.FunctionalTests.Users;
 
@@ -60,19 +61,15 @@ public sealed class BalanceConcurrencyTests(SharedApi shared) : IClassFixture<Sh
         var clients = Enumerable.Range(0, 10).Select(_ => _api.CreateClient()).ToArray();
         try
         {
-            var start = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            var tasks = Enumerable.Range(0, count).Select(async i =>
+            return await BookingCalls.RaceAsync(count, async i =>
             {
-                await start.Task;
                 var response = await clients[i % clients.Length]
                     .PostAsJsonAsync($"/api/users/{userId}/balance/charges", new { amount });
                 var body = await response.JsonAsync();
                 return response.StatusCode == HttpStatusCode.OK
                     ? new Outcome(response.StatusCode, body.GetProperty("balance").GetInt64(), null)
                     : new Outcome(response.StatusCode, null, body.GetProperty("code").GetString());
-            }).ToArray();
-            start.SetResult();
-            return await Task.WhenAll(tasks);
+            });
         }
         finally
         {
