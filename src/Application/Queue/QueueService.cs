@@ -27,8 +27,6 @@ public sealed class QueueService(
     /// <summary>A waiting token due in within this long is counted on every poll, never answered from the view.</summary>
     public static readonly TimeSpan NearHeadWait = TimeSpan.FromSeconds(30);
 
-    private readonly QueueSnapshotCache _snapshots = snapshots;
-
     private QueueOptions Options => options.Value;
 
     public DateTime Now => clock.GetUtcNow().UtcDateTime;
@@ -83,7 +81,7 @@ public sealed class QueueService(
 
         if (admitted > 0)
         {
-            _snapshots.Invalidate();
+            snapshots.Invalidate();
             view.Evict(admittedIds);
             logger.LogInformation("Admitted {Count} waiting tokens", admitted);
         }
@@ -126,7 +124,7 @@ public sealed class QueueService(
             db.QueueRankMarks.AddRange(rows.Select(r => QueueRankMark.Create(r.Id, r.Ahead)));
             gate.RecordSnapshot(Now);
             await db.SaveChangesAsync(ct);
-            _snapshots.Invalidate();
+            snapshots.Invalidate();
             return rows.Count;
         }, cancellationToken);
 
@@ -259,7 +257,7 @@ public sealed class QueueService(
 
     private async Task<QueueSnapshotCache.Snapshot> SnapshotAsync(CancellationToken cancellationToken)
     {
-        if (_snapshots.Current is { } cached)
+        if (snapshots.Current is { } cached)
         {
             return cached;
         }
@@ -284,7 +282,7 @@ public sealed class QueueService(
             marks.Select(m => m.TokenId).ToArray(),
             marks.Select(m => m.Ahead).ToArray());
         await RefreshViewAsync(cancellationToken);
-        _snapshots.Set(snapshot);
+        snapshots.Set(snapshot);
         return snapshot;
     }
 }

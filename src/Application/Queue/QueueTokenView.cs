@@ -203,20 +203,6 @@ public sealed class QueueTokenView(TimeProvider clock, IOptions<QueueOptions> op
         return left;
     }
 
-    public void Clear()
-    {
-        lock (_writeLock)
-        {
-            _tokenById.Clear();
-            _byToken.Clear();
-        }
-
-        lock (_leaversLock)
-        {
-            Volatile.Write(ref _leavers, []);
-        }
-    }
-
     /// <summary>Drops entries past <see cref="MaxAge"/> (tokens nobody polls here any more) and leavers older than
     /// any entry, at most once per <see cref="MaxAge"/>, so the view holds what is being polled.</summary>
     public void PruneIfDue()
