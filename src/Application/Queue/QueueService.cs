@@ -37,7 +37,7 @@ public sealed class QueueService(
     /// </summary>
     public async Task<int> AdmitAsync(CancellationToken cancellationToken)
     {
-        List<long> admittedIds = [];
+        List<string> admittedTokens = [];
         var admitted = await db.InTransactionAsync(async ct =>
         {
             var gate = await db.LockQueueGateAsync(ct);
@@ -51,12 +51,13 @@ public sealed class QueueService(
                 return 0;
             }
 
-            var next = await db.QueueTokens
+            var chosen = await db.QueueTokens
                 .Where(t => t.Status == QueueTokenStatus.Waiting)
                 .OrderBy(t => t.Id)
                 .Take(free)
-                .Select(t => t.Id)
+                .Select(t => new { t.Id, t.Token })
                 .ToListAsync(ct);
+            var next = chosen.Select(t => t.Id).ToList();
 
             // Conditional on still waiting: leaving the queue takes no gate lock, so a token read as waiting above
             // may have left since. A blind write would bring it back as active without its LiveUserId (a slot
@@ -69,7 +70,7 @@ public sealed class QueueService(
                     .SetProperty(t => t.Status, QueueTokenStatus.Active)
                     .SetProperty(t => t.ActivatedAt, activatedAt)
                     .SetProperty(t => t.ExpiresAt, expiresAt), ct);
-            admittedIds = next;
+            admittedTokens = chosen.Select(t => t.Token).ToList();
             if (activated > 0)
             {
                 gate.RecordAdmissions(activated, now, Options.AdmissionRateWindow);
@@ -82,7 +83,7 @@ public sealed class QueueService(
         if (admitted > 0)
         {
             snapshots.Invalidate();
-            view.Evict(admittedIds);
+            view.Evict(admittedTokens);
             logger.LogInformation("Admitted {Count} waiting tokens", admitted);
         }
 
@@ -239,14 +240,14 @@ public sealed class QueueService(
             var expiredSince = (view.RefreshedAt ?? startedAt) - ExpiryLookback;
             var active = await db.QueueTokens.AsNoTracking()
                 .Where(t => t.Status == QueueTokenStatus.Active)
-                .Select(t => t.Id)
+                .Select(t => t.Token)
                 .ToListAsync(cancellationToken);
             var expired = await db.QueueTokens.AsNoTracking()
                 .Where(t => t.Status == QueueTokenStatus.Expired && t.ExpiredAt >= expiredSince)
-                .Select(t => new { t.Id, t.ExpiredAt, WasWaiting = t.ActivatedAt == null })
+                .Select(t => new { t.Id, t.Token, t.ExpiredAt, WasWaiting = t.ActivatedAt == null })
                 .ToListAsync(cancellationToken);
             view.Evict(active);
-            view.Evict(expired.Select(t => t.Id));
+            view.Evict(expired.Select(t => t.Token));
             view.Expired(expired.Where(t => t.WasWaiting).Select(t => (t.Id, t.ExpiredAt!.Value)));
         }
 

@@ -42,6 +42,19 @@ public sealed class QueueToken
             LastSeenAt = now,
         };
 
+    /// <summary>A waiting token rebuilt from its stored fields (an instance's in-memory read model of the row).</summary>
+    public static QueueToken RestoreWaiting(long id, string token, long userId, DateTime issuedAt, DateTime lastSeenAt) =>
+        new()
+        {
+            Id = id,
+            Token = token,
+            UserId = userId,
+            LiveUserId = userId,
+            Status = QueueTokenStatus.Waiting,
+            IssuedAt = issuedAt,
+            LastSeenAt = lastSeenAt,
+        };
+
     /// <summary>256 random bits from the OS generator, base64url without padding (43 characters).</summary>
     public static string NewTokenValue() => Base64Url(RandomNumberGenerator.GetBytes(32));
 
@@ -82,9 +95,6 @@ public sealed class QueueToken
     /// <summary>Whether a poll at <paramref name="now"/> is worth writing down (waiting tokens only, throttled).</summary>
     public bool ShouldRecordPoll(DateTime now, TimeSpan interval) =>
         Status == QueueTokenStatus.Waiting && now - LastSeenAt >= interval;
-
-    /// <summary>An independent copy (a cached row handed to one request must not change under another).</summary>
-    public QueueToken Copy() => (QueueToken)MemberwiseClone();
 
     public void Seen(DateTime now)
     {

@@ -166,8 +166,13 @@ public sealed class QueueTokenBehaviourTests : IDisposable
         Assert.Equal(1, _nextCalls);
         Assert.Equal(issued.Id, _context.Token.Id);
         Assert.NotNull(_context.Viewed);
-        Assert.Equal(4, _context.Viewed.Ahead);
-        Assert.NotSame(_context.Viewed.Token, _context.Token);   // a copy: the request cannot change the view
+        Assert.Equal(4, _context.Viewed.Value.Ahead);
+        // The row as remembered, rebuilt for this request.
+        Assert.Equal(issued.Token, _context.Token.Token);
+        Assert.Equal(issued.UserId, _context.UserId);
+        Assert.Equal(QueueTokenStatus.Waiting, _context.Token.Status);
+        Assert.Equal(issued.IssuedAt, _context.Token.IssuedAt);
+        Assert.Equal(issued.LastSeenAt, _context.Token.LastSeenAt);
     }
 
     [Fact]

@@ -357,7 +357,7 @@ public sealed class QueueServiceTests : IDisposable
                     continue;
                 }
 
-                var status = await service.TryDescribeFromViewAsync(entry.Token.Copy(), entry, CancellationToken.None);
+                var status = await service.TryDescribeFromViewAsync(entry.ToToken(), entry, CancellationToken.None);
                 if (status is null)
                 {
                     unanswered.Add(id);

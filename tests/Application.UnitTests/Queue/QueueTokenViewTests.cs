@@ -107,7 +107,7 @@ public sealed class QueueTokenViewTests
         Assert.True(_view.TryGet(token.Token, out var second));
         Assert.True(_view.Holds(second));
 
-        _view.Evict([token.Id]);
+        _view.Evict([token.Token]);
         Assert.False(_view.TryGet(token.Token, out _));
         Assert.False(_view.Holds(second));
         Assert.True(_view.TryGet(other.Token, out _));
@@ -122,7 +122,7 @@ public sealed class QueueTokenViewTests
         token.Expire(Now);   // the caller's object changes later: the view must not
 
         Assert.True(_view.TryGet(token.Token, out var entry));
-        Assert.Equal(QueueTokenStatus.Waiting, entry.Token.Status);
+        Assert.Equal(QueueTokenStatus.Waiting, entry.ToToken().Status);
     }
 
     [Fact]
@@ -135,10 +135,13 @@ public sealed class QueueTokenViewTests
         _view.Seen(token, Now.AddMinutes(2));
 
         Assert.True(_view.TryGet(token.Token, out var after));
-        Assert.Equal(Now.AddMinutes(2), after.Token.LastSeenAt);
-        Assert.Equal(Now, before.Token.LastSeenAt);
+        Assert.Equal(Now.AddMinutes(2), after.LastSeenAt);
+        Assert.Equal(Now, before.LastSeenAt);
         Assert.Equal(3, after.Ahead);
     }
+
+    private static QueueTokenView.Entry Entry(QueueToken token, long ahead, long admittedTotal) =>
+        new(token.Id, token.Token, token.UserId, token.IssuedAt, token.LastSeenAt, ahead, admittedTotal, Now, 0);
 
     [Theory]
     [InlineData(10, 5, 5, 10)]    // no admissions since the count
@@ -148,7 +151,7 @@ public sealed class QueueTokenViewTests
     [InlineData(10, 5, 3, 10)]    // a snapshot older than the count never adds places
     public void Those_ahead_are_the_count_less_the_admissions_since(long ahead, long countedAt, long admittedNow, long expected)
     {
-        var entry = new QueueTokenView.Entry(Waiting(), ahead, countedAt, Now, 0);
+        var entry = Entry(Waiting(), ahead, countedAt);
 
         Assert.Equal(expected, entry.AheadAfter(admittedNow));
     }
@@ -193,7 +196,7 @@ public sealed class QueueTokenViewTests
         _view.Put(line[4], ahead: 4, admittedTotal: 0);
         _view.Put(line[1], ahead: 1, admittedTotal: 0);
 
-        _view.LeftHere(line[2].Id, Now, _view.NextSequence());
+        _view.LeftHere(line[2].Id, line[2].Token, Now, _view.NextSequence());
 
         Assert.Equal(1, _view.LeftAheadSince(Get(line[4])));
         Assert.Equal(3, Get(line[4]).AheadAfter(0, _view.LeftAheadSince(Get(line[4]))));
@@ -207,7 +210,7 @@ public sealed class QueueTokenViewTests
         var sequence = _view.NextSequence();   // the leave began…
         _view.Put(line[4], ahead: 3, admittedTotal: 0);   // …a count finished (it may or may not have seen it)…
 
-        _view.LeftHere(line[2].Id, Now, sequence);   // …then the leave was written
+        _view.LeftHere(line[2].Id, line[2].Token, Now, sequence);   // …then the leave was written
 
         Assert.Equal(0, _view.LeftAheadSince(Get(line[4])));   // high by one until recounted, never low
     }
@@ -239,7 +242,7 @@ public sealed class QueueTokenViewTests
     public void Leavers_are_not_kept_while_the_view_holds_nothing()
     {
         var line = Line();
-        _view.LeftHere(line[1].Id, Now, _view.NextSequence());
+        _view.LeftHere(line[1].Id, line[1].Token, Now, _view.NextSequence());
         _view.Expired([(line[2].Id, Now.AddSeconds(5))]);
 
         _view.Put(line[4], ahead: 4, admittedTotal: 0);
@@ -265,7 +268,7 @@ public sealed class QueueTokenViewTests
         var line = Line();
         _view.Put(line[4], ahead: 4, admittedTotal: 0);
 
-        _view.LeftHere(line[2].Id, Now, _view.NextSequence());
+        _view.LeftHere(line[2].Id, line[2].Token, Now, _view.NextSequence());
         _clock.Advance(TimeSpan.FromSeconds(5));
         _view.Expired([(line[2].Id, Now)]);
 

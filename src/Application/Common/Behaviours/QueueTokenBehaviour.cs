@@ -32,7 +32,7 @@ public sealed class QueueTokenBehaviour<TMessage, TResponse>(
 
         if (message is IMayUseQueueTokenView && view.TryGet(raw, out var viewed))
         {
-            context.Set(viewed.Token.Copy(), viewed);
+            context.Set(viewed.ToToken(), viewed);
             return await next(message, cancellationToken);
         }
 

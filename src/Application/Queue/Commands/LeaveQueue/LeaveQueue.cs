@@ -16,6 +16,7 @@ public sealed class LeaveQueueCommandHandler(
     {
         var now = queue.Now;
         var id = context.Token.Id;
+        var token = context.Token.Token;
 
         // Still waiting (conditional, so that an admission racing this leave is not taken for a waiting leaver):
         // those behind move up in this instance's view at once; other instances learn it within a second.
@@ -23,13 +24,13 @@ public sealed class LeaveQueueCommandHandler(
         if (await db.QueueTokens.Where(t => t.Id == id && t.Status == QueueTokenStatus.Waiting)
                 .ExpireAsync(now, cancellationToken) == 1)
         {
-            view.LeftHere(id, now, sequence);
+            view.LeftHere(id, token, now, sequence);
             return Unit.Value;
         }
 
         // Active (perhaps admitted a moment ago): its slot goes to the next in line at once.
         var left = await db.QueueTokens.Where(t => t.Id == id).ExpireAsync(now, cancellationToken);
-        view.Evict(id);
+        view.Evict(token);
         if (left == 1)
         {
             await queue.AdmitAsync(cancellationToken);
