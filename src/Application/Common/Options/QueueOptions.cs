@@ -42,7 +42,7 @@ public sealed class QueueOptions
     /// the view off: every poll reads the database.</summary>
     public TimeSpan PollViewMaxAge { get; set; } = TimeSpan.FromMinutes(2);
 
-    /// <summary>At most this many waiting tokens in one instance's poll view (about 300 bytes each); polls of the
+    /// <summary>At most this many waiting tokens in one instance's poll view (about 200 bytes each); polls of the
     /// others read the database.</summary>
     public int PollViewCapacity { get; set; } = 200_000;
 }
