@@ -41,6 +41,29 @@ public sealed class QueueConcurrencyTests
     }
 
     [Fact]
+    public async Task A_waiting_token_leaving_while_it_is_admitted_never_loses_the_slot()
+    {
+        // The holder of the one slot leaves (admitting the next) at the moment the next leaves too: whichever wins,
+        // the leave of a token admitted under it must hand the slot on at once (no worker runs here).
+        await using var api = await TestApi.StartAsync(o => o.MaxActiveTokens = 1);
+        var holder = (await api.Client.NewUserJoinsAsync()).Status.Token();
+        for (var round = 0; round < 25; round++)
+        {
+            var next = (await api.Client.NewUserJoinsAsync()).Status.Token();
+            var after = (await api.Client.NewUserJoinsAsync()).Status.Token();
+
+            var leaves = await RaceAsync(api, 2, (client, i) => client.LeaveQueueAsync(i == 0 ? holder : next));
+
+            Assert.All(leaves, r => Assert.Equal(HttpStatusCode.NoContent, r.StatusCode));
+            var rows = await api.TokensAsync();
+            var active = Assert.Single(rows, r => r.Status == QueueTokenStatus.Active);
+            Assert.Equal(after, active.Token);
+            Assert.DoesNotContain(rows, r => r.Status == QueueTokenStatus.Waiting);
+            holder = after;
+        }
+    }
+
+    [Fact]
     public async Task Racing_joiners_leavers_and_admission_passes_keep_the_cap_and_admit_in_join_order()
     {
         const int cap = 5;
