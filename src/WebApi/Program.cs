@@ -79,6 +79,10 @@ app.Run();
 static void ConfigureJson(JsonSerializerOptions json)
 {
     json.NumberHandling = JsonNumberHandling.Strict;
+    // The web defaults match names without regard to case and let a repeated member win silently: a client could
+    // then send {"amount":1,"amount":900000} and get the second. Exact names, and a repeat is a malformed body.
+    json.PropertyNameCaseInsensitive = false;
+    json.AllowDuplicateProperties = false;
     json.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower, allowIntegerValues: false));
     json.Converters.Add(new UtcDateTimeJsonConverter());
     json.MaxDepth = 64;

@@ -26,7 +26,7 @@ public static class Problems
         404 => ("route_not_found", "No endpoint answers this path."),
         405 => ("method_not_allowed", "This endpoint does not answer this method."),
         413 => ("payload_too_large", "The request body is larger than 64 KiB."),
-        415 => ("unsupported_media_type", "The request body must be application/json."),
+        415 => ("unsupported_media_type", "The request body must be application/json in UTF-8."),
         431 => ("request_headers_too_large", "The request headers are too large."),
         _ when status >= 500 => ("internal_error", "Something went wrong on our side; the log has the details under this traceId."),
         _ => ("error", "The request failed."),

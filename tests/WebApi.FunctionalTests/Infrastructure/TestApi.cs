@@ -21,6 +21,9 @@ public sealed class TestApiOptions
     public TimeSpan AdmissionInterval { get; set; } = TimeSpan.FromMilliseconds(200);
 
     public Dictionary<string, string?> Settings { get; } = [];
+
+    /// <summary>Extra test services, e.g. a log sink (Serilog reads every registered <c>ILogEventSink</c>).</summary>
+    public List<Action<IServiceCollection>> Services { get; } = [];
 }
 
 /// <summary>
@@ -152,7 +155,11 @@ public sealed class TestApi : IAsyncDisposable
 
             builder.ConfigureAppConfiguration((_, config) => config.AddInMemoryCollection(settings));
 
-            builder.ConfigureTestServices(services => services.AddSingleton<TimeProvider>(Clock));
+            builder.ConfigureTestServices(services =>
+            {
+                services.AddSingleton<TimeProvider>(Clock);
+                options.Services.ForEach(configure => configure(services));
+            });
         }
     }
 }
