@@ -9,6 +9,6 @@ public sealed class CreateUserCommandValidator : AbstractValidator<CreateUserCom
     {
         RuleFor(c => c.Name)
             .Must(User.IsValidName)
-            .WithMessage($"A name is 1–{User.MaxNameLength} characters, not blank, without control characters.");
+            .WithMessage(User.NameRule);
     }
 }

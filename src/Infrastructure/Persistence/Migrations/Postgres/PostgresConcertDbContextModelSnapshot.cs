@@ -425,8 +425,8 @@ namespace Concert.Infrastructure.Persistence.Migrations.Postgres
 
                     b.Property<string>("Name")
                         .IsRequired()
-                        .HasMaxLength(50)
-                        .HasColumnType("character varying(50)");
+                        .HasMaxLength(600)
+                        .HasColumnType("character varying(600)");
 
                     b.Property<long>("Version")
                         .IsConcurrencyToken()

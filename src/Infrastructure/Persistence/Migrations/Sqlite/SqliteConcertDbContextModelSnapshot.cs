@@ -402,7 +402,7 @@ namespace Concert.Infrastructure.Persistence.Migrations.Sqlite
 
                     b.Property<string>("Name")
                         .IsRequired()
-                        .HasMaxLength(50)
+                        .HasMaxLength(600)
                         .HasColumnType("TEXT");
 
                     b.Property<long>("Version")
