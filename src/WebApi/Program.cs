@@ -8,6 +8,7 @@ using Concert.Infrastructure;
 using Concert.WebApi.Endpoints;
 using Concert.WebApi.Infrastructure;
 using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Scalar.AspNetCore;
 using Serilog;
 
@@ -24,7 +25,16 @@ builder.Host.UseSerilog(
             "[{Timestamp:HH:mm:ss} {Level:u3}] {Message:lj} {Properties:j}{NewLine}{Exception}"),
     preserveStaticLogger: true);
 
-builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = 64 * 1024);
+builder.WebHost.ConfigureKestrel((context, kestrel) =>
+{
+    kestrel.Limits.MaxRequestBodySize = 64 * 1024;
+    // A body trickled slower than this is cut off with 408 (Kestrel's BadHttpRequestException, answered by
+    // ApiExceptionHandler); Kestrel's own defaults, made settable so that a test need not wait five seconds.
+    var http = context.Configuration.GetSection("Http");
+    kestrel.Limits.MinRequestBodyDataRate = new MinDataRate(
+        http.GetValue("MinRequestBodyBytesPerSecond", 240.0),
+        http.GetValue("MinRequestBodyGracePeriod", TimeSpan.FromSeconds(5)));
+});
 
 builder.Services.AddApplication(builder.Configuration);
 builder.Services.AddInfrastructure(builder.Configuration);

@@ -25,6 +25,7 @@ public static class Problems
         401 => ("queue_token_missing", "This endpoint needs a queue token in the Queue-Token header."),
         404 => ("route_not_found", "No endpoint answers this path."),
         405 => ("method_not_allowed", "This endpoint does not answer this method."),
+        408 => ("request_timeout", "The request body arrived too slowly."),
         413 => ("payload_too_large", "The request body is larger than 64 KiB."),
         415 => ("unsupported_media_type", "The request body must be application/json in UTF-8."),
         431 => ("request_headers_too_large", "The request headers are too large."),
