@@ -42,7 +42,7 @@ public static class DependencyInjection
         }
 
         services.AddScoped<IConcertDbContext>(sp => sp.GetRequiredService<ConcertDbContext>());
-        services.AddHealthChecks().AddDbContextCheck<ConcertDbContext>("database", tags: ["ready"]);
+        services.AddHealthChecks().AddCheck<DatabaseWritableHealthCheck>("database", tags: ["ready"]);
 
         if (configuration.GetSection(WorkerOptions.Section).Get<WorkerOptions>()?.Enabled ?? true)
         {
@@ -53,7 +53,8 @@ public static class DependencyInjection
         return services;
     }
 
-    /// <summary>Applies migrations and seeds the demo catalogue, as configured. Called once at start.</summary>
+    /// <summary>Applies migrations and seeds the demo catalogue, as configured. Called once at start; a SQLite file
+    /// that cannot be opened, written or read is a <see cref="DatabaseUnavailableException"/>.</summary>
     public static async Task InitialiseDatabaseAsync(this IServiceProvider services, CancellationToken cancellationToken = default)
     {
         await using var scope = services.CreateAsyncScope();
@@ -62,9 +63,7 @@ public static class DependencyInjection
         var logger = sp.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(DependencyInjection));
         if (db is SqliteConcertDbContext)
         {
-            await db.Database.OpenConnectionAsync(cancellationToken);
-            await SqlitePragmaInterceptor.EnableWalAsync(db.Database.GetDbConnection(), cancellationToken);
-            await db.Database.CloseConnectionAsync();
+            await SqliteStartupCheck.CheckAsync(db.Database.GetConnectionString()!, cancellationToken);
         }
 
         if (sp.GetRequiredService<IOptions<DatabaseOptions>>().Value.MigrateOnStartup)

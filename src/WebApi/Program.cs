@@ -5,6 +5,7 @@ using Concert.Application.Common.Behaviours;
 using Concert.Application.Common.Interfaces;
 using Concert.Application.Users.Commands.CreateUser;
 using Concert.Infrastructure;
+using Concert.Infrastructure.Persistence;
 using Concert.WebApi.Endpoints;
 using Concert.WebApi.Infrastructure;
 using Microsoft.AspNetCore.Diagnostics;
@@ -64,7 +65,18 @@ builder.Services.AddOpenApi(o => o.AddOperationTransformer<QueueTokenOpenApiTran
 
 var app = builder.Build();
 
-await app.Services.InitialiseDatabaseAsync();
+try
+{
+    await app.Services.InitialiseDatabaseAsync();
+}
+catch (DatabaseUnavailableException unavailable)
+{
+    // One line that names the database and the reason: an operator's mistake (a path, a permission), not a bug.
+    app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Concert.Startup").LogCritical(
+        "Cannot start: the database {Database} cannot be used: {Reason}", unavailable.Database, unavailable.Reason);
+    await app.DisposeAsync();
+    return 1;
+}
 
 // Outermost, so the request line carries the status the client got (a domain 404 is logged as 404, not as the 500
 // of the exception passing through); a real 500 is logged once, by ApiExceptionHandler, with its traceId.
@@ -84,7 +96,8 @@ app.MapHealthChecks("/health/live", new() { Predicate = _ => false });
 app.MapHealthChecks("/health/ready", new() { Predicate = check => check.Tags.Contains("ready") });
 app.MapEndpointGroups();
 
-app.Run();
+await app.RunAsync();
+return 0;
 
 static void ConfigureJson(JsonSerializerOptions json)
 {
