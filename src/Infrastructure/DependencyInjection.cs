@@ -68,13 +68,43 @@ public static class DependencyInjection
 
         if (sp.GetRequiredService<IOptions<DatabaseOptions>>().Value.MigrateOnStartup)
         {
-            await db.Database.MigrateAsync(cancellationToken);
+            await MigrateAsync(db, cancellationToken);
             logger.LogInformation("Database migrated ({Provider})", db.Database.ProviderName);
         }
 
         if (sp.GetRequiredService<IOptions<SeedOptions>>().Value.Demo)
         {
             await DemoSeeder.SeedAsync(db, sp.GetRequiredService<TimeProvider>().GetUtcNow().UtcDateTime, cancellationToken);
+        }
+    }
+
+    /// <summary>Key of the session lock that makes PostgreSQL instances migrate one at a time.</summary>
+    private const long PostgresMigrationLockKey = 0x436F6E6365727431;   // "Concert1"
+
+    /// <summary>
+    /// Npgsql's own migration lock (LOCK TABLE on the history) ends with each migration's transaction: with two
+    /// pending migrations, an instance starting beside another read the history between the other's two commits
+    /// and applied the second migration again (duplicate key, exit 134). A session advisory lock around the whole
+    /// run makes the second instance wait, then find nothing to apply. SQL Server's applock is per session already.
+    /// </summary>
+    private static async Task MigrateAsync(ConcertDbContext db, CancellationToken cancellationToken)
+    {
+        if (db is not PostgresConcertDbContext)
+        {
+            await db.Database.MigrateAsync(cancellationToken);
+            return;
+        }
+
+        await db.Database.OpenConnectionAsync(cancellationToken);
+        try
+        {
+            await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_lock({PostgresMigrationLockKey})", cancellationToken);
+            await db.Database.MigrateAsync(cancellationToken);
+        }
+        finally
+        {
+            await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_unlock({PostgresMigrationLockKey})", CancellationToken.None);
+            await db.Database.CloseConnectionAsync();
         }
     }
 
