@@ -13,8 +13,11 @@ public sealed class LoggedApi : IAsyncLifetime
 
     public TestApi Api { get; private set; } = null!;
 
-    public async ValueTask InitializeAsync() =>
+    public async ValueTask InitializeAsync()
+    {
         Api = await TestApi.StartAsync(o => o.Services.Add(s => s.AddSingleton<ILogEventSink>(Log)));
+        Log.Clear();   // only what the requests log counts
+    }
 
     public async ValueTask DisposeAsync() => await Api.DisposeAsync();
 }

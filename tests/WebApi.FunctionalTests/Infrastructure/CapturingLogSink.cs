@@ -11,6 +11,9 @@ public sealed class CapturingLogSink : ILogEventSink
 
     public void Emit(LogEvent logEvent) => Events.Enqueue(logEvent);
 
+    /// <summary>Forgets what was logged so far (a host's start, e.g. EF probing a fresh PostgreSQL database).</summary>
+    public void Clear() => Events.Clear();
+
     /// <summary>Errors, and anything carrying an exception (a stack trace in the log).</summary>
     public IEnumerable<string> Errors() =>
         Events.Where(e => e.Level >= LogEventLevel.Error || e.Exception is not null)
