@@ -9,7 +9,7 @@ public static class ApiClientExtensions
 {
     public const string Password = "correct horse battery";
 
-    /// <summary>A new user, signed up and signed in (their frontend keeps the bearer: see <see cref="SignedInHandler"/>).</summary>
+    /// <summary>A new user, signed up and (by the client's <see cref="SignedInHandler"/>) signed in.</summary>
     public static async Task<long> CreateUserAsync(this HttpClient client, string name = "Kim")
     {
         var email = $"{Guid.NewGuid():N}@example.com";
@@ -19,9 +19,8 @@ public static class ApiClientExtensions
             throw new HttpRequestException($"Sign-up failed: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
         }
 
-        var id = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetInt64();
-        await client.SignInAsync(email, Password);
-        return id;
+        // The client's SignedInHandler signs the new user in, as a frontend does after sign-up.
+        return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetInt64();
     }
 
     /// <summary>Signs in; returns the access token (the client's handler also keeps it for that user).</summary>
