@@ -41,10 +41,11 @@ namespace Concert.Infrastructure.Persistence.Migrations.SqlServer
                 column: "ReservationId",
                 unique: true);
 
-            // Every existing payment paid one reservation: it becomes that payment's only line.
+            // Every existing payment paid one reservation: it becomes that payment's only line. EXEC, because the
+            // idempotent script compiles this batch even once the column is gone.
             migrationBuilder.Sql(
-                "INSERT INTO [PaymentItems] ([PaymentId], [Line], [ReservationId]) " +
-                "SELECT [Id], 1, [ReservationId] FROM [Payments];");
+                "EXEC(N'INSERT INTO [PaymentItems] ([PaymentId], [Line], [ReservationId]) " +
+                "SELECT [Id], 1, [ReservationId] FROM [Payments];');");
 
             migrationBuilder.DropForeignKey(
                 name: "FK_Payments_Reservations_ReservationId",
@@ -71,8 +72,8 @@ namespace Concert.Infrastructure.Persistence.Migrations.SqlServer
 
             // Lossy: the old model has one reservation per payment; a payment of several keeps only its first.
             migrationBuilder.Sql(
-                "UPDATE [Payments] SET [ReservationId] = (SELECT i.[ReservationId] FROM [PaymentItems] i " +
-                "WHERE i.[PaymentId] = [Payments].[Id] AND i.[Line] = 1);");
+                "EXEC(N'UPDATE [Payments] SET [ReservationId] = (SELECT i.[ReservationId] FROM [PaymentItems] i " +
+                "WHERE i.[PaymentId] = [Payments].[Id] AND i.[Line] = 1);');");
 
             migrationBuilder.DropTable(
                 name: "PaymentItems");
