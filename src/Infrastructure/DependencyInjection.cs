@@ -3,6 +3,8 @@ using Concert.Infrastructure.Persistence;
 using Concert.Infrastructure.Workers;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -69,13 +71,55 @@ public static class DependencyInjection
 
         if (sp.GetRequiredService<IOptions<DatabaseOptions>>().Value.MigrateOnStartup)
         {
-            await db.Database.MigrateAsync(cancellationToken);
+            await MigrateAsync(db, cancellationToken);
             logger.LogInformation("Database migrated ({Provider})", db.Database.ProviderName);
         }
 
         if (sp.GetRequiredService<IOptions<SeedOptions>>().Value.Demo)
         {
             await DemoSeeder.SeedAsync(db, sp.GetRequiredService<TimeProvider>().GetUtcNow().UtcDateTime, cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// EF's own migration lock on PostgreSQL lasts one transaction, so with several pending migrations a second
+    /// instance starting at the same moment can read the history between two of them and apply one again ("relation
+    /// already exists"). A session advisory lock holds every other instance off for the whole run.
+    /// </summary>
+    private static async Task MigrateAsync(ConcertDbContext db, CancellationToken cancellationToken)
+    {
+        if (db is not PostgresConcertDbContext)
+        {
+            await db.Database.MigrateAsync(cancellationToken);
+            return;
+        }
+
+        // The lock needs a session, so the database must exist first (MigrateAsync would otherwise create it).
+        var creator = db.GetService<IRelationalDatabaseCreator>();
+        if (!await creator.ExistsAsync(cancellationToken))
+        {
+            try
+            {
+                await creator.CreateAsync(cancellationToken);
+            }
+            catch (Npgsql.PostgresException e) when (e.SqlState == Npgsql.PostgresErrorCodes.DuplicateDatabase)
+            {
+                // Another instance created it a moment ago.
+            }
+        }
+
+        const long MigrationLockKey = 0x436F6E63657274; // "Concert"
+        await db.Database.OpenConnectionAsync(cancellationToken);
+        try
+        {
+            await db.Database.ExecuteSqlRawAsync($"SELECT pg_advisory_lock({MigrationLockKey})", cancellationToken);
+            await db.Database.MigrateAsync(cancellationToken);
+        }
+        finally
+        {
+            // Closing the session would release it too; unlocking keeps a pooled connection clean.
+            await db.Database.ExecuteSqlRawAsync($"SELECT pg_advisory_unlock({MigrationLockKey})", CancellationToken.None);
+            await db.Database.CloseConnectionAsync();
         }
     }
 
