@@ -38,10 +38,10 @@ batch_expect 201 "$BENCH_TMP/hold.out" "$USERS holds"
 jq -r .id $(seq -f "$BENCH_TMP/hold/%g.json" 1 "$USERS") >"$BENCH_TMP/reservations.txt"
 log "$USERS holds in $(awk -v a="$t0" -v b="$(now_s)" 'BEGIN { printf "%.1f", b - a }') s"
 
-# pay_config FROM TO: the payments of users FROM..TO (token i pays reservation i).
+# pay_config FROM TO: the payments of users FROM..TO (token i checks out reservation i alone).
 pay_config() {
   paste "$BENCH_TMP/tokens.txt" "$BENCH_TMP/reservations.txt" | sed -n "$1,$2p" \
-    | awk -F'\t' '{ printf "POST\t/api/payments\t{\"reservationId\":%d}\t%s\t\n", $2, $1 }' | batch_config
+    | awk -F'\t' '{ printf "POST\t/api/payments\t{\"reservationIds\":[%d]}\t%s\t\n", $2, $1 }' | batch_config
 }
 
 # timed_batch NAME CONFIG RESULTS: runs the batch over BENCH_CONNECTIONS connections; prints a wrk_run-like line
@@ -81,7 +81,7 @@ log "$(table_row "$live")"
 check_payments() {
   sql "SELECT
          (SELECT count(*) FROM Payments) || ' ' ||
-         (SELECT count(DISTINCT ReservationId) FROM Payments) || ' ' ||
+         (SELECT count(DISTINCT ReservationId) FROM PaymentItems) || ' ' ||
          (SELECT count(*) FROM Seats WHERE Status = 3) || ' ' ||
          (SELECT count(*) FROM Reservations WHERE Status = 2) || ' ' ||
          (SELECT count(*) FROM QueueTokens WHERE Status = 3) || ' ' ||

@@ -109,8 +109,13 @@ public static class ApiClientExtensions
     public static Task<HttpResponseMessage> HoldAsync(this HttpClient client, string token, long seatId) =>
         client.SendWithTokenAsync(HttpMethod.Post, "/api/reservations", token, new { seatId });
 
+    /// <summary>A checkout of one reservation.</summary>
     public static Task<HttpResponseMessage> PayAsync(this HttpClient client, string token, long reservationId, string? key = null) =>
-        client.SendWithTokenAsync(HttpMethod.Post, "/api/payments", token, new { reservationId }, key);
+        client.PayAsync(token, [reservationId], key);
+
+    /// <summary>A checkout of <paramref name="reservationIds"/> together, in this order.</summary>
+    public static Task<HttpResponseMessage> PayAsync(this HttpClient client, string token, long[] reservationIds, string? key = null) =>
+        client.SendWithTokenAsync(HttpMethod.Post, "/api/payments", token, new { reservationIds }, key);
 
     public static async Task<JsonElement> JsonAsync(this HttpResponseMessage response) =>
         await response.Content.ReadFromJsonAsync<JsonElement>();
