@@ -16,23 +16,25 @@ public sealed class UsersEndpoints : IEndpointGroup
 {
     public void Map(IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/api/users").WithTags("Users and balance");
+        var group = app.MapGroup("/api/users").WithTags("Users and balance").RequiresSignIn();
 
         group.MapPost("/", async (CreateUserCommand command, IMediator mediator, CancellationToken ct) =>
             {
                 var user = await mediator.Send(command, ct);
                 return TypedResults.Created($"/api/users/{user.Id}", user);
             })
-            .WithName("CreateUser").WithSummary("Create a user (balance 0)")
-            .ProducesValidationProblem();
+            .WithName("CreateUser").WithSummary("Create a user (balance 0)").AllowAnonymous()
+            .ProducesValidationProblem().ProducesProblem(409).ProducesProblem(429);
 
         group.MapGet("/{userId}", async (RouteId userId, IMediator mediator, CancellationToken ct) =>
                 TypedResults.Ok(await mediator.Send(new GetUserQuery(userId), ct)))
-            .WithName("GetUser").Produces<UserDto>().ProducesProblem(404);
+            .WithName("GetUser").WithSummary("A user: only your own")
+            .Produces<UserDto>().ProducesProblem(404);
 
         group.MapGet("/{userId}/balance", async (RouteId userId, IMediator mediator, CancellationToken ct) =>
                 TypedResults.Ok(await mediator.Send(new GetBalanceQuery(userId), ct)))
-            .WithName("GetBalance").Produces<BalanceDto>().ProducesProblem(404);
+            .WithName("GetBalance").WithSummary("Your balance in won")
+            .Produces<BalanceDto>().ProducesProblem(404);
 
         group.MapPost("/{userId}/balance/charges", async (RouteId userId, ChargeRequest body, IMediator mediator, CancellationToken ct) =>
                 TypedResults.Ok(await mediator.Send(new ChargeBalanceCommand(userId, body.Amount), ct)))
@@ -46,7 +48,8 @@ public sealed class UsersEndpoints : IEndpointGroup
 
         group.MapGet("/{userId}/reservations", async (RouteId userId, IMediator mediator, CancellationToken ct) =>
                 TypedResults.Ok(await mediator.Send(new GetUserReservationsQuery(userId), ct)))
-            .WithName("GetUserReservations").Produces<IReadOnlyList<ReservationDto>>().ProducesProblem(404);
+            .WithName("GetUserReservations").WithSummary("Your reservations, newest first")
+            .Produces<IReadOnlyList<ReservationDto>>().ProducesProblem(404);
     }
 
     public sealed record ChargeRequest(long Amount);
