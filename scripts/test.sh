@@ -2,8 +2,9 @@
 # Runs every test: unit, architecture and model tests; the functional tests over real HTTP on SQLite; the same
 # functional tests again on a throwaway PostgreSQL cluster (started and stopped here); two real service processes
 # on one PostgreSQL database under load, one of them killed mid-way (tests/MultiInstance.Tests, outside the
-# solution because it needs the server); and it writes the idempotent SQL Server migration script. Ends with one
-# line: `N passed, N failed`.
+# solution because it needs the server); it writes the idempotent SQL Server migration script; and it meets the
+# OpenAPI document as a frontend team does (tools/openapi-check: generated client, typed journey, lint), each
+# check counted as one test. Ends with one line: `N passed, N failed`.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -37,6 +38,15 @@ step "tests on SQLite (unit, architecture, functional)"
 dotnet test --solution Concert.sln -c Release --no-build --results-directory "$RESULTS/sqlite" --report-xunit-trx \
   || status=1
 
+step "OpenAPI document as a frontend team meets it (artifacts/openapi.json)"
+checks="$RESULTS/openapi-check.txt"
+if bash tools/openapi-check/fetch-document.sh src/WebApi/bin/Release/net10.0/Concert.WebApi.dll artifacts/openapi.json; then
+  bash tools/openapi-check/check.sh "$ROOT/artifacts/openapi.json" >"$checks" || status=1
+else
+  echo "FAIL openapi-document" >"$checks"; status=1
+fi
+cat "$checks" >&2
+
 if [ -n "${CONCERT_TEST_POSTGRES:-}" ]; then
   step "functional tests on PostgreSQL"
   CONCERT_TEST_PROVIDER=Postgres dotnet test --project tests/WebApi.FunctionalTests -c Release --no-build \
@@ -57,6 +67,7 @@ while IFS= read -r trx; do
   e=$(echo "$counters" | sed -n 's/.* error="\([0-9]*\)".*/\1/p')
   passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0} + ${e:-0}))
 done < <(find "$RESULTS" -name '*.trx')
+passed=$((passed + $(grep -c '^PASS ' "$checks"))); failed=$((failed + $(grep -c '^FAIL ' "$checks")))
 if [ "$files" = 0 ]; then status=1; failed=$((failed + 1)); fi
 if [ "$status" != 0 ] && [ "$failed" = 0 ]; then failed=1; fi
 echo "$passed passed, $failed failed"

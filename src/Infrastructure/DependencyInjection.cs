@@ -105,6 +105,20 @@ public static class DependencyInjection
             return;
         }
 
+        // The lock needs a session, so the database must exist first (MigrateAsync would otherwise create it).
+        var creator = db.GetService<Microsoft.EntityFrameworkCore.Storage.IRelationalDatabaseCreator>();
+        if (!await creator.ExistsAsync(cancellationToken))
+        {
+            try
+            {
+                await creator.CreateAsync(cancellationToken);
+            }
+            catch (Npgsql.PostgresException e) when (e.SqlState == Npgsql.PostgresErrorCodes.DuplicateDatabase)
+            {
+                // Another instance created it a moment ago.
+            }
+        }
+
         await db.Database.OpenConnectionAsync(cancellationToken);
         try
         {

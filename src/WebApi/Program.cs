@@ -67,7 +67,7 @@ builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true)
 builder.Services.AddExceptionHandler<ApiExceptionHandler>();
 builder.Services.AddProblemDetails();
 builder.Services.AddOutputCache(o => o.AddPolicy(ConcertsEndpoints.ConcertListCachePolicy, p => p.Expire(TimeSpan.FromSeconds(5))));
-builder.Services.AddOpenApi(o => o.AddOperationTransformer<QueueTokenOpenApiTransformer>());
+builder.Services.AddOpenApi(OpenApiContract.Configure);
 
 var app = builder.Build();
 

@@ -9,7 +9,7 @@ public sealed class AuthEndpoints : IEndpointGroup
 {
     public void Map(IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/api/auth").WithTags("Accounts and sign-in").AllowAnonymous();
+        var group = app.MapGroup("/api/auth").WithTags("Accounts").AllowAnonymous();
 
         group.MapPost("/token", async (SignInCommand command, IMediator mediator, CancellationToken ct) =>
                 TypedResults.Ok(await mediator.Send(command, ct)))

@@ -13,17 +13,17 @@ public sealed class ConcertsEndpoints : IEndpointGroup
 
     public void Map(IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/api/concerts").WithTags("Concerts").RequireAuthorization();
+        var group = app.MapGroup("/api/concerts").WithTags("Concerts").RequiresSignIn();
 
         group.MapGet("/", async (IMediator mediator, CancellationToken ct) =>
                 TypedResults.Ok(await mediator.Send(new GetConcertsQuery(), ct)))
-            .WithName("GetConcerts").WithSummary("Concerts with a schedule to come (public)")
-            .AllowAnonymous()
+            .WithName("GetConcerts").WithSummary("Concerts with a schedule to come (public)").AllowAnonymous()
             .CacheOutput(ConcertListCachePolicy);
 
         group.MapGet("/{concertId}/schedules", async (RouteId concertId, IMediator mediator, CancellationToken ct) =>
                 TypedResults.Ok(await mediator.Send(new GetSchedulesQuery(concertId), ct)))
-            .WithName("GetSchedules").Produces<IReadOnlyList<ScheduleDto>>()
+            .WithName("GetSchedules").WithSummary("Schedules of a concert, by start time")
+            .Produces<IReadOnlyList<ScheduleDto>>()
             .RequiresQueueToken().ProducesProblem(404);
 
         group.MapGet("/{concertId}/schedules/{scheduleId}/seats", async (

@@ -12,7 +12,7 @@ public sealed class QueueEndpoints : IEndpointGroup
 {
     public void Map(IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/api/queue/tokens").WithTags("Waiting queue").RequireAuthorization();
+        var group = app.MapGroup("/api/queue/tokens").WithTags("Waiting queue").RequiresSignIn();
 
         group.MapPost("/", async Task<Results<Created<QueueStatusDto>, Ok<QueueStatusDto>>> (
                 IMediator mediator, CancellationToken ct) =>
@@ -24,7 +24,7 @@ public sealed class QueueEndpoints : IEndpointGroup
                     : TypedResults.Ok(issued.Status);
             })
             .WithName("JoinQueue").WithSummary("Join the queue (201), or get your live token again (200)")
-            .ProducesProblem(401);
+            .ProducesProblem(429);
 
         group.MapGet("/current", async (IMediator mediator, CancellationToken ct) =>
                 TypedResults.Ok(await mediator.Send(new GetQueueStatusQuery(), ct)))

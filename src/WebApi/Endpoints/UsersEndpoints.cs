@@ -17,7 +17,7 @@ public sealed class UsersEndpoints : IEndpointGroup
 {
     public void Map(IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/api/users").WithTags("Users and balance").RequireAuthorization();
+        var group = app.MapGroup("/api/users").WithTags("Users and balance").RequiresSignIn();
 
         group.MapPost("/", async (CreateUserCommand command, IMediator mediator, CancellationToken ct) =>
             {
@@ -26,7 +26,7 @@ public sealed class UsersEndpoints : IEndpointGroup
             })
             .WithName("CreateUser").WithSummary("Sign up: a user with an email and a password (balance 0)")
             .AllowAnonymous()
-            .ProducesValidationProblem().ProducesProblem(409);
+            .ProducesValidationProblem().ProducesProblem(409).ProducesProblem(429);
 
         group.MapGet("/me", async (IMediator mediator, CancellationToken ct) =>
                 TypedResults.Ok(await mediator.Send(new GetCurrentUserQuery(), ct)))
@@ -34,11 +34,13 @@ public sealed class UsersEndpoints : IEndpointGroup
 
         group.MapGet("/{userId}", async (RouteId userId, IMediator mediator, CancellationToken ct) =>
                 TypedResults.Ok(await mediator.Send(new GetUserQuery(userId), ct)))
-            .WithName("GetUser").Produces<UserDto>().ProducesProblem(404);
+            .WithName("GetUser").WithSummary("A user: only your own")
+            .Produces<UserDto>().ProducesProblem(404);
 
         group.MapGet("/{userId}/balance", async (RouteId userId, IMediator mediator, CancellationToken ct) =>
                 TypedResults.Ok(await mediator.Send(new GetBalanceQuery(userId), ct)))
-            .WithName("GetBalance").Produces<BalanceDto>().ProducesProblem(404);
+            .WithName("GetBalance").WithSummary("Your balance in won")
+            .Produces<BalanceDto>().ProducesProblem(404);
 
         group.MapPost("/{userId}/balance/charges", async (RouteId userId, ChargeRequest body, IMediator mediator, CancellationToken ct) =>
                 TypedResults.Ok(await mediator.Send(new ChargeBalanceCommand(userId, body.Amount), ct)))

@@ -3,24 +3,14 @@ using Microsoft.OpenApi;
 
 namespace Concert.WebApi.Infrastructure;
 
-/// <summary>Adds the required <c>Queue-Token</c> header where one is needed, and types ids and limit as integers.</summary>
+/// <summary>
+/// Types path ids and limit as integers. The Queue-Token header is a security scheme, not a parameter: see
+/// <see cref="ContractOperationTransformer"/>.
+/// </summary>
 public sealed class QueueTokenOpenApiTransformer : IOpenApiOperationTransformer
 {
     public Task TransformAsync(OpenApiOperation operation, OpenApiOperationTransformerContext context, CancellationToken cancellationToken)
     {
-        if (context.Description.ActionDescriptor.EndpointMetadata.OfType<QueueTokenHeaderMetadata>().Any())
-        {
-            operation.Parameters ??= [];
-            operation.Parameters.Add(new OpenApiParameter
-            {
-                Name = HttpQueueTokenAccessor.HeaderName,
-                In = ParameterLocation.Header,
-                Required = true,
-                Description = "The queue token from POST /api/queue/tokens.",
-                Schema = new OpenApiSchema { Type = JsonSchemaType.String },
-            });
-        }
-
         // Path ids bind through RouteId (so a bad one is a 404, not a 400) and limit as text (so a bad one is a
         // validation error): document what a client must send.
         foreach (var parameter in operation.Parameters ?? [])
