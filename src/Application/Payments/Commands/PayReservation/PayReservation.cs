@@ -1,6 +1,7 @@
 using Concert.Application.Common.Idempotency;
 using Concert.Application.Common.Interfaces;
 using Concert.Application.Common.Messaging;
+using Concert.Application.Common.Telemetry;
 using Concert.Application.Queue;
 using Concert.Domain.Common;
 using Concert.Domain.Payments;
@@ -11,7 +12,7 @@ using Microsoft.Extensions.Logging;
 namespace Concert.Application.Payments.Commands.PayReservation;
 
 public sealed record PayReservationCommand(long ReservationId, string? IdempotencyKey)
-    : ICommand<PaymentDto>, IRequireActiveQueueToken, IIdempotentRequest
+    : ICommand<PaymentDto>, IRequireActiveQueueToken, IIdempotentRequest, IMeasuredOutcome
 {
     public string Fingerprint() => $"POST /api/payments reservationId={ReservationId}";
 }
@@ -28,7 +29,8 @@ public sealed class PayReservationCommandHandler(
     IdempotencyStore idempotency,
     QueueService queue,
     TimeProvider clock,
-    ILogger<PayReservationCommandHandler> logger)
+    ILogger<PayReservationCommandHandler> logger,
+    ConcertMetrics metrics)
     : ICommandHandler<PayReservationCommand, PaymentDto>
 {
     public async ValueTask<PaymentDto> Handle(PayReservationCommand command, CancellationToken cancellationToken)
@@ -86,7 +88,7 @@ public sealed class PayReservationCommandHandler(
 
         // The account refuses a debit it cannot cover; the rollback then undoes the payment row above too.
         db.BalanceEntries.Add(account.Pay(reservation.Price, payment.Id, now));
-        await db.QueueTokens.Where(t => t.Id == caller.Token.Id).ExpireAsync(now, ct);
+        metrics.Expired("paid", await db.QueueTokens.Where(t => t.Id == caller.Token.Id).ExpireAsync(now, ct));
 
         var result = new PaymentDto(payment.Id, reservation.Id, userId, payment.Amount, now, account.Balance);
         claim?.Complete(201, IdempotencyStore.Serialize(result));
