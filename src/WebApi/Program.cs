@@ -30,18 +30,22 @@ builder.Services.AddApplication(builder.Configuration);
 builder.Services.AddInfrastructure(builder.Configuration);
 builder.Services.AddHttpContextAccessor();
 builder.Services.AddScoped<IQueueTokenAccessor, HttpQueueTokenAccessor>();
+builder.Services.AddTelemetry(builder.Configuration);
 
 builder.Services.AddMediator(options =>
 {
     options.ServiceLifetime = ServiceLifetime.Scoped;
     options.Assemblies = [typeof(CreateUserCommand)];
-    // Outermost first: request shape (400) → token known (401) → idempotent replay → token active (403).
+    // Outermost first: a span per message → request shape (400) → token known (401) → idempotent replay → token
+    // active (403) → outcome counted (only attempts that reached the handler).
     options.PipelineBehaviors =
     [
+        typeof(TracingBehaviour<,>),
         typeof(ValidationBehaviour<,>),
         typeof(QueueTokenBehaviour<,>),
         typeof(IdempotencyBehaviour<,>),
         typeof(ActiveQueueTokenBehaviour<,>),
+        typeof(OutcomeMetricsBehaviour<,>),
     ];
 });
 
@@ -73,6 +77,7 @@ app.MapScalarApiReference();
 app.MapHealthChecks("/health/live", new() { Predicate = _ => false });
 app.MapHealthChecks("/health/ready", new() { Predicate = check => check.Tags.Contains("ready") });
 app.MapEndpointGroups();
+app.MapTelemetry();
 
 app.Run();
 
