@@ -68,7 +68,7 @@ for size in $SIZES; do
   fill_to "$size"
   filled_at="$(sql "SELECT $NOW_SQL;")"
   log "filled in $((SECONDS - t0)) s; waiting for the admission worker's rank snapshot"
-  wait_snapshot "$filled_at" $(((size + 499) / 500))
+  wait_snapshot "$filled_at" $(((size + 499) / 500 + ((size - 1) % 500 != 0)))   # every 500th, and the last
 
   export BENCH_TOKENS="$BENCH_TMP/tokens-$size.txt"
   sql "SELECT Token FROM QueueTokens WHERE Status = 1;" | shuf >"$BENCH_TOKENS"

@@ -1,6 +1,7 @@
 using Concert.Application.Common.Idempotency;
 using Concert.Application.Common.Interfaces;
 using Concert.Application.Common.Options;
+using Concert.Application.Common.Telemetry;
 using Concert.Application.Maintenance;
 using Concert.Application.Queue;
 using FluentValidation;
@@ -22,6 +23,7 @@ public static class DependencyInjection
         services.AddScoped<IdempotencyStore>();
         services.AddSingleton<QueueSnapshotCache>();
         services.AddSingleton<QueueTokenView>();
+        services.AddSingleton<ConcertMetrics>();
         services.AddScoped<QueueService>();
         services.AddScoped<Sweeper>();
         services.AddSingleton(TimeProvider.System);

@@ -44,21 +44,25 @@ builder.Services.AddHttpContextAccessor();
 builder.Services.AddScoped<IQueueTokenAccessor, HttpQueueTokenAccessor>();
 builder.Services.AddScoped<ICurrentUser, HttpCurrentUser>();
 builder.Services.AddBearerAuthentication();
+builder.Services.AddTelemetry(builder.Configuration);
 
 builder.Services.AddMediator(options =>
 {
     options.ServiceLifetime = ServiceLifetime.Scoped;
     options.Assemblies = [typeof(CreateUserCommand)];
     // Outermost first, as the contract orders the checks (the bearer token, 401, is checked before any of these by
-    // the authorization middleware): request shape (400) → queue token known and the caller's (401) → idempotent
-    // replay → token active (403) → a path's user is the caller (404).
+    // the authorization middleware): a span per message → request shape (400) → queue token known and the
+    // caller's (401) → idempotent replay → token active (403) → a path's user is the caller (404) → outcome counted
+    // (only attempts that reached the handler).
     options.PipelineBehaviors =
     [
+        typeof(TracingBehaviour<,>),
         typeof(ValidationBehaviour<,>),
         typeof(QueueTokenBehaviour<,>),
         typeof(IdempotencyBehaviour<,>),
         typeof(ActiveQueueTokenBehaviour<,>),
         typeof(UserScopeBehaviour<,>),
+        typeof(OutcomeMetricsBehaviour<,>),
     ];
 });
 
@@ -111,6 +115,7 @@ app.MapScalarApiReference().AllowAnonymous();
 app.MapHealthChecks("/health/live", new() { Predicate = _ => false }).AllowAnonymous();
 app.MapHealthChecks("/health/ready", new() { Predicate = check => check.Tags.Contains("ready") }).AllowAnonymous();
 app.MapEndpointGroups();
+app.MapTelemetry();
 
 await app.RunAsync();
 return 0;

@@ -1,5 +1,6 @@
 using Concert.Application.Common.Interfaces;
 using Concert.Application.Common.Options;
+using Concert.Application.Common.Telemetry;
 using Concert.Domain.Queue;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
@@ -17,7 +18,8 @@ public sealed class QueueService(
     IOptions<QueueOptions> options,
     ILogger<QueueService> logger,
     QueueSnapshotCache snapshots,
-    QueueTokenView view)
+    QueueTokenView view,
+    ConcertMetrics metrics)
 {
     /// <summary>How far back each view refresh looks for expiries, beyond its previous one: covers transactions
     /// that stamped their time before the previous refresh but committed after it (a write may wait up to the
@@ -38,14 +40,20 @@ public sealed class QueueService(
     public async Task<int> AdmitAsync(CancellationToken cancellationToken)
     {
         List<string> admittedTokens = [];
+        List<DateTime> joinedAt = [];
+        (int Idle, int Lifetime) expired = default;
+        var activeAfter = 0;
+        var now = Now;
         var admitted = await db.InTransactionAsync(async ct =>
         {
             admittedTokens.Clear();   // a retried transaction starts over
+            joinedAt.Clear();
             var gate = await db.LockQueueGateAsync(ct);
-            var now = Now;   // after the lock: expiries stamped here commit within moments (see RefreshViewAsync)
-            await ExpireLapsedAsync(now, ct);
+            now = Now;   // after the lock: expiries stamped here commit within moments (see RefreshViewAsync)
+            expired = await ExpireLapsedAsync(now, ct);
 
             var active = await db.QueueTokens.CountAsync(t => t.Status == QueueTokenStatus.Active, ct);
+            activeAfter = active;
             var free = Options.MaxActiveTokens - active;
             if (free <= 0)
             {
@@ -67,7 +75,7 @@ public sealed class QueueService(
                     .Where(t => t.Status == QueueTokenStatus.Waiting)
                     .OrderBy(t => t.Id)
                     .Take(free - activated)
-                    .Select(t => new { t.Id, t.Token })
+                    .Select(t => new { t.Id, t.Token, t.IssuedAt })
                     .ToListAsync(ct);
                 if (chosen.Count == 0)
                 {
@@ -82,6 +90,7 @@ public sealed class QueueService(
                         .SetProperty(t => t.ActivatedAt, activatedAt)
                         .SetProperty(t => t.ExpiresAt, expiresAt), ct);
                 admittedTokens.AddRange(chosen.Select(t => t.Token));
+                joinedAt.AddRange(chosen.Select(t => t.IssuedAt));
                 activated += written;
                 if (written == chosen.Count)
                 {
@@ -89,6 +98,7 @@ public sealed class QueueService(
                 }
             }
 
+            activeAfter = active + activated;
             if (activated > 0)
             {
                 gate.RecordAdmissions(activated, now, Options.AdmissionRateWindow);
@@ -98,6 +108,10 @@ public sealed class QueueService(
             return activated;
         }, cancellationToken);
 
+        metrics.Expired("idle", expired.Idle);
+        metrics.Expired("lifetime", expired.Lifetime);
+        metrics.Admitted(admitted, joinedAt, now);
+        snapshots.ActiveCounted(activeAfter);
         if (admitted > 0)
         {
             snapshots.Invalidate();
@@ -147,14 +161,15 @@ public sealed class QueueService(
             return rows.Count;
         }, cancellationToken);
 
-    /// <summary>Writes down what time has already decided: active tokens past their window, idle waiting ones.</summary>
-    public async Task<int> ExpireLapsedAsync(DateTime now, CancellationToken cancellationToken)
-    {
-        var idleBefore = now - Options.IdleExpiryAfterLastRecordedPoll;
-        return await db.QueueTokens
-            .Where(QueueTokenUpdates.LapsedAt(now, idleBefore))
-            .ExpireAsync(now, cancellationToken);
-    }
+    /// <summary>Writes down what time has already decided: active tokens past their window, idle waiting ones.
+    /// Returns the rows expired for each reason (the caller counts them once its transaction commits).</summary>
+    public Task<(int Idle, int Lifetime)> ExpireLapsedAsync(DateTime now, CancellationToken cancellationToken) =>
+        db.QueueTokens.ExpireLapsedAsync(now, now - Options.IdleExpiryAfterLastRecordedPoll, cancellationToken);
+
+    /// <summary>Reads the gate and signposts when this instance's copy is older than a second, for the queue
+    /// gauges on an instance that no poll keeps fresh. Free when the copy is fresh (polls keep it so).</summary>
+    public async Task RefreshSnapshotIfStaleAsync(CancellationToken cancellationToken) =>
+        await SnapshotAsync(cancellationToken);
 
     /// <summary>Deletes tokens expired longer ago than the retention; they answer 401 from then on.</summary>
     public async Task<int> PurgeExpiredAsync(CancellationToken cancellationToken)

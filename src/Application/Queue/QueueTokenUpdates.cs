@@ -8,11 +8,24 @@ namespace Concert.Application.Queue;
 /// <see cref="QueueToken.StatusAt"/>, so every path that expires tokens writes the same three columns.</summary>
 public static class QueueTokenUpdates
 {
-    /// <summary>Tokens that time has already expired: active past their window, or waiting and idle since
-    /// <paramref name="idleBefore"/>.</summary>
-    public static Expression<Func<QueueToken, bool>> LapsedAt(DateTime now, DateTime idleBefore) =>
-        t => (t.Status == QueueTokenStatus.Active && t.ExpiresAt <= now)
-             || (t.Status == QueueTokenStatus.Waiting && t.LastSeenAt <= idleBefore);
+    /// <summary>Active tokens whose window has ended by <paramref name="now"/>.</summary>
+    public static Expression<Func<QueueToken, bool>> LifetimeOverAt(DateTime now) =>
+        t => t.Status == QueueTokenStatus.Active && t.ExpiresAt <= now;
+
+    /// <summary>Waiting tokens whose last recorded poll is at or before <paramref name="idleBefore"/>.</summary>
+    public static Expression<Func<QueueToken, bool>> IdleSince(DateTime idleBefore) =>
+        t => t.Status == QueueTokenStatus.Waiting && t.LastSeenAt <= idleBefore;
+
+    /// <summary>Expires the tokens of <paramref name="tokens"/> that time has already expired: active past their
+    /// window, or waiting and idle since <paramref name="idleBefore"/>. Two statements, so each reason's rows
+    /// affected can be counted.</summary>
+    public static async Task<(int Idle, int Lifetime)> ExpireLapsedAsync(
+        this IQueryable<QueueToken> tokens, DateTime now, DateTime idleBefore, CancellationToken cancellationToken)
+    {
+        var lifetime = await tokens.Where(LifetimeOverAt(now)).ExpireAsync(now, cancellationToken);
+        var idle = await tokens.Where(IdleSince(idleBefore)).ExpireAsync(now, cancellationToken);
+        return (idle, lifetime);
+    }
 
     /// <summary>Tokens active at <paramref name="now"/>: the SQL twin of <c>StatusAt(now, …) == Active</c>.</summary>
     public static Expression<Func<QueueToken, bool>> ActiveAt(DateTime now) =>

@@ -73,9 +73,9 @@ public abstract class ConcertDbContext(DbContextOptions options) : DbContext(opt
         // Only identifiers and integers are spliced in; nothing comes from a caller.
         var sql = $"""
                  SELECT w.{Q("Id")} AS {Q("Id")}, w.rn - 1 AS {Q("Ahead")}
-                 FROM (SELECT {Q("Id")}, ROW_NUMBER() OVER (ORDER BY {Q("Id")}) AS rn
+                 FROM (SELECT {Q("Id")}, ROW_NUMBER() OVER (ORDER BY {Q("Id")}) AS rn, COUNT(*) OVER () AS n
                        FROM {Q("QueueTokens")} WHERE {Q("Status")} = {(int)QueueTokenStatus.Waiting}) w
-                 WHERE (w.rn - 1) % {spacing} = 0
+                 WHERE (w.rn - 1) % {spacing} = 0 OR w.rn = w.n
                  """;
         return Database.SqlQueryRaw<WaitingRankRow>(sql).ToListAsync(cancellationToken);
     }

@@ -1,4 +1,5 @@
 using Concert.Application.Common.Options;
+using Concert.Application.Common.Telemetry;
 using Concert.Application.Queue;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -7,7 +8,8 @@ using Microsoft.Extensions.Options;
 namespace Concert.Infrastructure.Workers;
 
 /// <summary>Every <see cref="QueueOptions.AdmissionInterval"/>: expire lapsed tokens, refill free slots in join
-/// order, and retake the rank snapshot for positions when it is due.</summary>
+/// order, retake the rank snapshot for positions when it is due, and keep the queue gauges' figures fresh when
+/// someone reads them.</summary>
 public sealed class QueueAdmissionWorker(
     IServiceScopeFactory scopes, IOptions<QueueOptions> options, ILogger<QueueAdmissionWorker> logger)
     : PeriodicWorker(scopes, logger)
@@ -19,5 +21,9 @@ public sealed class QueueAdmissionWorker(
         var queue = services.GetRequiredService<QueueService>();
         await queue.AdmitAsync(cancellationToken);
         await queue.RefreshRankMarksIfDueAsync(cancellationToken);
+        if (services.GetRequiredService<ConcertMetrics>().QueueGaugesObserved)
+        {
+            await queue.RefreshSnapshotIfStaleAsync(cancellationToken);
+        }
     }
 }

@@ -1,4 +1,5 @@
 using Concert.Application.Common.Options;
+using Concert.Application.Common.Telemetry;
 using Concert.Application.Queue;
 using Concert.Application.UnitTests.TestSupport;
 using Concert.Domain.Queue;
@@ -36,7 +37,8 @@ public sealed class QueueServiceTests : IDisposable
         QueueSnapshotCache? snapshots = null)
     {
         var wrapped = Microsoft.Extensions.Options.Options.Create(options);
-        return new(db, clock, wrapped, NullLogger<QueueService>.Instance, snapshots ?? new QueueSnapshotCache(), view ?? new QueueTokenView(clock, wrapped));
+        return new(db, clock, wrapped, NullLogger<QueueService>.Instance, snapshots ?? new QueueSnapshotCache(), view ?? new QueueTokenView(clock, wrapped),
+            new ConcertMetrics(new DummyMeterFactory(), new QueueSnapshotCache()));
     }
 
     private async Task<T> WithServiceAsync<T>(Func<QueueService, Task<T>> work)

@@ -46,7 +46,8 @@ public interface IConcertDbContext
     /// <summary>Whether the failure is a unique-constraint violation (each provider reports it its own way).</summary>
     bool IsUniqueViolation(DbUpdateException exception);
 
-    /// <summary>Every <paramref name="spacing"/>-th waiting token in join order, with how many wait before it.</summary>
+    /// <summary>Every <paramref name="spacing"/>-th waiting token in join order, and the last one, with how many wait
+    /// before it (so the last signpost also tells how many wait in all).</summary>
     Task<List<WaitingRankRow>> WaitingRankMarksAsync(int spacing, CancellationToken cancellationToken);
 
     void ClearChanges();

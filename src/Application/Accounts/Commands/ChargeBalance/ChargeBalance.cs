@@ -1,12 +1,13 @@
 using Concert.Application.Common.Messaging;
 using Concert.Application.Common.Interfaces;
+using Concert.Application.Common.Telemetry;
 using Concert.Domain.Common;
 using Mediator;
 using Microsoft.Extensions.Logging;
 
 namespace Concert.Application.Accounts.Commands.ChargeBalance;
 
-public sealed record ChargeBalanceCommand(long UserId, long Amount) : ICommand<BalanceDto>, IUserScopedRequest;
+public sealed record ChargeBalanceCommand(long UserId, long Amount) : ICommand<BalanceDto>, IUserScopedRequest, IMeasuredOutcome;
 
 /// <summary>
 /// Locks the account row first (a conditional version bump the database serialises across instances), then

@@ -1,6 +1,7 @@
 using Concert.Application.Common.Idempotency;
 using Concert.Application.Common.Interfaces;
 using Concert.Application.Common.Messaging;
+using Concert.Application.Common.Telemetry;
 using Concert.Application.Queue;
 using Concert.Domain.Common;
 using Concert.Domain.Payments;
@@ -12,7 +13,7 @@ namespace Concert.Application.Payments.Commands.Checkout;
 
 /// <summary>Pays one or several of the caller's holds together, in the order given.</summary>
 public sealed record CheckoutCommand(IReadOnlyList<long> ReservationIds, string? IdempotencyKey)
-    : ICommand<PaymentDto>, IRequireActiveQueueToken, IIdempotentRequest
+    : ICommand<PaymentDto>, IRequireActiveQueueToken, IIdempotentRequest, IMeasuredOutcome
 {
     public string Fingerprint() => $"checkout reservationIds={string.Join(',', ReservationIds)}";
 }
@@ -30,7 +31,8 @@ public sealed class CheckoutCommandHandler(
     IdempotencyStore idempotency,
     QueueService queue,
     TimeProvider clock,
-    ILogger<CheckoutCommandHandler> logger)
+    ILogger<CheckoutCommandHandler> logger,
+    ConcertMetrics metrics)
     : ICommandHandler<CheckoutCommand, PaymentDto>
 {
     public async ValueTask<PaymentDto> Handle(CheckoutCommand command, CancellationToken cancellationToken)
@@ -84,6 +86,8 @@ public sealed class CheckoutCommandHandler(
         {
             throw Errors.QueueTokenExpired();
         }
+
+        metrics.Expired("paid", spent);
 
         var ids = command.ReservationIds;
         var locked = (await db.LockReservationsAsync(ids, userId, ct)).ToDictionary(r => r.Id);

@@ -1,5 +1,6 @@
 using Concert.Application.Common.Interfaces;
 using Concert.Application.Common.Options;
+using Concert.Application.Common.Telemetry;
 using Concert.Domain.Common;
 using Concert.Domain.Queue;
 using Mediator;
@@ -19,7 +20,7 @@ public sealed record IssuedQueueToken(QueueStatusDto Status, bool Created);
 /// concurrent joins by one user exactly one insert wins; the others read the winner's token back.
 /// </summary>
 public sealed class IssueQueueTokenCommandHandler(
-    IConcertDbContext db, QueueService queue, ICurrentUser caller, IOptions<QueueOptions> options)
+    IConcertDbContext db, QueueService queue, ICurrentUser caller, IOptions<QueueOptions> options, ConcertMetrics metrics)
     : ICommandHandler<IssueQueueTokenCommand, IssuedQueueToken>
 {
     public async ValueTask<IssuedQueueToken> Handle(IssueQueueTokenCommand command, CancellationToken cancellationToken)
@@ -63,6 +64,7 @@ public sealed class IssueQueueTokenCommandHandler(
             }
         }
 
+        metrics.Joined();
         db.ClearChanges();
         if (await queue.HasFreeSlotAsync(cancellationToken))
         {
@@ -77,12 +79,13 @@ public sealed class IssueQueueTokenCommandHandler(
         db.QueueTokens.AsNoTracking().FirstOrDefaultAsync(t => t.LiveUserId == userId, ct);
 
     /// <summary>A live token that time has already expired must not block the user's new one.</summary>
-    private Task<int> ExpireUsersLapsedTokenAsync(long userId, DateTime now, CancellationToken ct)
+    private async Task ExpireUsersLapsedTokenAsync(long userId, DateTime now, CancellationToken ct)
     {
         var idleBefore = now - options.Value.IdleExpiryAfterLastRecordedPoll;
-        return db.QueueTokens
+        var (idle, lifetime) = await db.QueueTokens
             .Where(t => t.LiveUserId == userId)
-            .Where(QueueTokenUpdates.LapsedAt(now, idleBefore))
-            .ExpireAsync(now, ct);
+            .ExpireLapsedAsync(now, idleBefore, ct);
+        metrics.Expired("idle", idle);
+        metrics.Expired("lifetime", lifetime);
     }
 }

@@ -1,5 +1,6 @@
 using Concert.Application.Common.Interfaces;
 using Concert.Application.Common.Messaging;
+using Concert.Application.Common.Telemetry;
 using Concert.Domain.Queue;
 using Mediator;
 
@@ -9,7 +10,7 @@ public sealed record LeaveQueueCommand : ICommand, IRequireQueueToken;
 
 /// <summary>Leaves the queue; an active token's slot goes to the next in line at once.</summary>
 public sealed class LeaveQueueCommandHandler(
-    IConcertDbContext db, QueueTokenContext context, QueueService queue, QueueTokenView view)
+    IConcertDbContext db, QueueTokenContext context, QueueService queue, QueueTokenView view, ConcertMetrics metrics)
     : ICommandHandler<LeaveQueueCommand>
 {
     public async ValueTask<Unit> Handle(LeaveQueueCommand command, CancellationToken cancellationToken)
@@ -21,15 +22,15 @@ public sealed class LeaveQueueCommandHandler(
         // Still waiting (conditional, so that an admission racing this leave is not taken for a waiting leaver):
         // those behind move up in this instance's view at once; other instances learn it within a second.
         var sequence = view.NextSequence();
-        if (await db.QueueTokens.Where(t => t.Id == id && t.Status == QueueTokenStatus.Waiting)
-                .ExpireAsync(now, cancellationToken) == 1)
+        if (metrics.Expired("left", await db.QueueTokens.Where(t => t.Id == id && t.Status == QueueTokenStatus.Waiting)
+                .ExpireAsync(now, cancellationToken)) == 1)
         {
             view.LeftHere(id, token, now, sequence);
             return Unit.Value;
         }
 
         // Active (perhaps admitted a moment ago): its slot goes to the next in line at once.
-        var left = await db.QueueTokens.Where(t => t.Id == id).ExpireAsync(now, cancellationToken);
+        var left = metrics.Expired("left", await db.QueueTokens.Where(t => t.Id == id).ExpireAsync(now, cancellationToken));
         view.Evict(token);
         if (left == 1)
         {

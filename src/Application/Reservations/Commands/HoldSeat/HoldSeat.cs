@@ -1,6 +1,7 @@
 using Concert.Application.Common.Interfaces;
 using Concert.Application.Common.Messaging;
 using Concert.Application.Common.Options;
+using Concert.Application.Common.Telemetry;
 using Concert.Domain.Common;
 using Concert.Domain.Reservations;
 using Mediator;
@@ -10,7 +11,7 @@ using Microsoft.Extensions.Options;
 
 namespace Concert.Application.Reservations.Commands.HoldSeat;
 
-public sealed record HoldSeatCommand(long SeatId) : ICommand<ReservationDto>, IRequireActiveQueueToken;
+public sealed record HoldSeatCommand(long SeatId) : ICommand<ReservationDto>, IRequireActiveQueueToken, IMeasuredOutcome;
 
 /// <summary>
 /// Holds a seat. Two races, both decided by the database: the user's row is locked first, so the count of that

@@ -1,0 +1,71 @@
+using System.Diagnostics.Metrics;
+using Concert.Application.Common.Telemetry;
+using Npgsql;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Trace;
+
+namespace Concert.WebApi.Infrastructure;
+
+/// <summary>
+/// Metrics (<c>GET /metrics</c>, Prometheus text) and traces (OTLP, only when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is
+/// set). <c>Telemetry:Enabled=false</c> registers neither: the meters then have no listener and recording is a
+/// flag check.
+/// </summary>
+public static class Telemetry
+{
+    private static bool Enabled(IConfiguration configuration) => configuration.GetValue("Telemetry:Enabled", true);
+
+    public static IServiceCollection AddTelemetry(this IServiceCollection services, IConfiguration configuration)
+    {
+        if (!Enabled(configuration))
+        {
+            return services;
+        }
+
+        var otel = services.AddOpenTelemetry()
+            .WithMetrics(metrics =>
+            {
+                metrics
+                    .AddMeter(ConcertMetrics.MeterName)
+                    .AddAspNetCoreInstrumentation()
+                    .AddNpgsqlInstrumentation()
+                    .AddMeter("System.Runtime")
+                    // Every scrape reads the meters afresh (the exporter would otherwise replay one answer for 300 ms).
+                    .AddPrometheusExporter(o => o.ScrapeResponseCacheDurationMilliseconds = 0);
+                ((IDeferredMeterProviderBuilder)metrics).Configure((sp, builder) =>
+                {
+                    // A MeterProvider listens by meter name, process-wide; meters made by IMeterFactory belong to one
+                    // service provider. Several hosts in one process (tests) would otherwise add up each other's
+                    // counts: keep only this host's (and meters no factory owns, such as Npgsql's).
+                    var own = sp.GetRequiredService<IMeterFactory>();
+                    builder.AddView(instrument => instrument.Meter.Scope is IMeterFactory factory && !ReferenceEquals(factory, own)
+                        ? MetricStreamConfiguration.Drop
+                        : null);
+                });
+            });
+
+        if (!string.IsNullOrWhiteSpace(configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
+        {
+            otel.WithTracing(tracing => tracing
+                .AddSource(ConcertTracing.SourceName)
+                .AddAspNetCoreInstrumentation(o => o.Filter = context =>
+                    !context.Request.Path.StartsWithSegments("/metrics") && !context.Request.Path.StartsWithSegments("/health"))
+                .AddEntityFrameworkCoreInstrumentation()
+                .AddOtlpExporter());
+        }
+
+        return services;
+    }
+
+    public static WebApplication MapTelemetry(this WebApplication app)
+    {
+        if (Enabled(app.Configuration))
+        {
+            // The meters exist once their owner does: create it now, so the gauges are there from the first scrape.
+            app.Services.GetRequiredService<ConcertMetrics>();
+            app.MapPrometheusScrapingEndpoint();
+        }
+
+        return app;
+    }
+}
