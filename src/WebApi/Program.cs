@@ -66,6 +66,11 @@ app.UseStatusCodePages(context =>
     return Problems.WriteAsync(context.HttpContext, context.HttpContext.Response.StatusCode, code, detail);
 });
 app.UseMiddleware<Utf8JsonBodyMiddleware>();
+
+// The reference page (wwwroot): `/` is index.html. Only files that exist are answered here; every other path, /api/…
+// included, goes on to the endpoints and their 404 problem+json.
+app.UseDefaultFiles();
+app.UseStaticFiles();
 app.UseOutputCache();
 
 app.MapOpenApi();
