@@ -14,6 +14,7 @@ export async function readEventStream(body, onEvent) {
     if (done) break;
     parser.push(value);
   }
+  parser.end();
 }
 
 export function createParser(onEvent) {
@@ -51,6 +52,11 @@ export function createParser(onEvent) {
         line(buffer.slice(0, end));
         buffer = buffer.slice(end + width);
       }
+    },
+    /** The stream ended: a CR held back above was a line end after all. */
+    end() {
+      if (buffer.endsWith('\r')) line(buffer.slice(0, -1));
+      buffer = '';
     },
   };
 }
