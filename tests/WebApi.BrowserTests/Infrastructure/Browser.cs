@@ -107,14 +107,29 @@ public sealed class Browser : IDisposable
     public void WaitText(string css, string contains, TimeSpan? timeout = null) =>
         WaitFor($"{css} to say '{contains}'", d => d.FindElement(By.CssSelector(css)).Text.Contains(contains, StringComparison.Ordinal), timeout);
 
-    /// <summary>A PNG of the whole window under artifacts/browser/, numbered in the order taken.</summary>
+    /// <summary>A PNG of the whole page (not just the window) under artifacts/browser/, numbered in the order taken.</summary>
     public string Screenshot(string name)
     {
         _shots++;
         var path = Path.Combine(_artifacts, string.Create(CultureInfo.InvariantCulture, $"{_shots:00}-{name}.png"));
-        Driver.GetScreenshot().SaveAsFile(path);
+        var window = Driver.Manage().Window;
+        var size = window.Size;
+        var height = Convert.ToInt32(Driver.ExecuteScript("return document.documentElement.scrollHeight;"), CultureInfo.InvariantCulture);
+        window.Size = new System.Drawing.Size(size.Width, Math.Max(size.Height, height + (size.Height - ViewportHeight())));
+        try
+        {
+            Driver.GetScreenshot().SaveAsFile(path);
+        }
+        finally
+        {
+            window.Size = size;
+        }
+
         return path;
     }
+
+    private int ViewportHeight() =>
+        Convert.ToInt32(Driver.ExecuteScript("return window.innerHeight;"), CultureInfo.InvariantCulture);
 
     /// <summary>Runs axe-core on the page as it is now, writes its findings beside the screenshots, and returns the
     /// serious and critical ones.</summary>

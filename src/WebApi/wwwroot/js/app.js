@@ -363,9 +363,10 @@ async function pay() {
   // twice; a different set of seats is a new checkout with a new key.
   if (!state.checkout || !sameIds(state.checkout.ids, ids)) state.checkout = { key: newIdempotencyKey(), ids };
   $('payment-result').textContent = '';
+  // Read before the call: the stream may report the token expired (the payment's doing) before the answer arrives.
+  const seats = ids.map((id) => state.cart.get(id)?.seatNumber).join(', ');
   try {
     const payment = await api.pay(ids, state.checkout.key);
-    const seats = ids.map((id) => state.cart.get(id)?.seatNumber).join(', ');
     state.checkout = null;
     state.cart.clear();
     $('payment-result').textContent =
