@@ -26,6 +26,34 @@ public sealed class PageTests
     }
 
     [Fact]
+    public async Task The_pages_event_stream_parser_reads_events_split_at_any_byte()
+    {
+        await using var service = LiveService.Start(maxActiveTokens: 100);
+        using var browser = Browser.Start("sse-parser");
+        browser.Open(service.BaseAddress);
+        browser.WaitVisible("#sign-up");
+
+        // Comments, CRLF / LF / CR line ends, a multi-line data field, an event with no name, a CR as the very last
+        // byte; fed one to three characters at a time, in the browser's own module.
+        var result = browser.Driver.ExecuteAsyncScript("""
+            const done = arguments[arguments.length - 1];
+            import('/js/sse.js').then(({ createParser }) => {
+              const got = [];
+              const parser = createParser(e => got.push(e));
+              const text = ': hi\r\nevent: status\r\ndata: {"position":2}\r\n\r\n: keep-alive\n\n'
+                + 'event: status\ndata: {"position":\ndata: 1}\n\ndata: plain\r\revent: status\rdata: {}\r\r';
+              for (let i = 0; i < text.length;) { const n = 1 + (i % 3); parser.push(text.slice(i, i + n)); i += n; }
+              parser.end();
+              done(JSON.stringify(got.map(e => [e.event, e.data])));
+            }, e => done('failed: ' + e));
+            """);
+
+        Assert.Equal(
+            """[["status","{\"position\":2}"],["status","{\"position\":\n1}"],["message","plain"],["status","{}"]]""",
+            result);
+    }
+
+    [Fact]
     public async Task One_person_signs_up_waits_in_a_full_room_and_buys_a_seat()
     {
         // One active slot: whoever holds it keeps everyone else waiting.

@@ -17,7 +17,8 @@ public sealed class Browser : IDisposable
     public const string ChromiumPath = "/usr/bin/chromium";
     public const string ChromeDriverPath = "/usr/bin/chromedriver";
 
-    private static readonly TimeSpan DefaultWait = TimeSpan.FromSeconds(30);
+    // Generous: the whole suite runs beside this on two cores.
+    private static readonly TimeSpan DefaultWait = TimeSpan.FromSeconds(60);
 
     private static readonly Lazy<string> AxeSource = new(() => new BundledAxeScriptProvider().GetScript());
 

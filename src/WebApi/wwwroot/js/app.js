@@ -22,7 +22,10 @@ const state = {
 // ---- messages -------------------------------------------------------------------------------------------------
 
 function showError(error) {
-  const message = error instanceof ApiError ? error.message
+  // A validation problem also says which field is wrong and why.
+  const fields = error instanceof ApiError && error.problem?.errors
+    ? ` ${Object.values(error.problem.errors).flat().join(' ')}` : '';
+  const message = error instanceof ApiError ? error.message + fields
     : error instanceof TypeError ? 'The service could not be reached. Check your connection and try again.'
       : String(error?.message ?? error);
   $('error').textContent = message;
