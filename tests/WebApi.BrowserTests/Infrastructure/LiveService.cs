@@ -41,6 +41,8 @@ public sealed class LiveService : IAsyncDisposable
             ["Queue:MaxActiveTokens"] = maxActiveTokens.ToString(CultureInfo.InvariantCulture),
             ["Queue:AdmissionInterval"] = "00:00:00.200",
             ["RateLimits:Enabled"] = "false",
+            // Outside Development the service needs a signing key of 256 bits or more; a fresh one per instance.
+            ["Auth:SigningKey"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)),
             ["Serilog:MinimumLevel:Default"] = "Warning",
         };
         var factory = new Factory(settings);
