@@ -25,6 +25,7 @@ public static class DependencyInjection
         services.AddScoped<QueueService>();
         services.AddScoped<Sweeper>();
         services.AddSingleton(TimeProvider.System);
+
         return services;
     }
 }

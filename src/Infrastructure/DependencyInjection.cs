@@ -1,4 +1,5 @@
 using Concert.Application.Common.Interfaces;
+using Concert.Infrastructure.Auth;
 using Concert.Infrastructure.Persistence;
 using Concert.Infrastructure.Workers;
 using Microsoft.Data.Sqlite;
@@ -19,6 +20,13 @@ public static class DependencyInjection
         services.Configure<DatabaseOptions>(configuration.GetSection(DatabaseOptions.Section));
         services.Configure<SeedOptions>(configuration.GetSection(SeedOptions.Section));
         services.Configure<WorkerOptions>(configuration.GetSection(WorkerOptions.Section));
+        services.Configure<AuthOptions>(configuration.GetSection(AuthOptions.Section));
+        services.Configure<AdminOptions>(configuration.GetSection(AdminOptions.Section));
+        services.AddSingleton<SigningKeys>();
+        services.AddSingleton<IAccessTokenIssuer, JwtAccessTokenIssuer>();
+        services.Configure<Microsoft.AspNetCore.Identity.PasswordHasherOptions>(o =>
+            o.IterationCount = configuration.GetValue("Auth:PasswordHashIterations", o.IterationCount));
+        services.AddSingleton<Application.Common.Interfaces.IPasswordHasher, IdentityPasswordHasher>();
         var connectionString = configuration.GetConnectionString("Concert");
 
         switch (database.Provider)
@@ -69,7 +77,7 @@ public static class DependencyInjection
 
         if (sp.GetRequiredService<IOptions<DatabaseOptions>>().Value.MigrateOnStartup)
         {
-            await db.Database.MigrateAsync(cancellationToken);
+            await MigrateAsync(db, cancellationToken);
             logger.LogInformation("Database migrated ({Provider})", db.Database.ProviderName);
         }
 
@@ -78,6 +86,41 @@ public static class DependencyInjection
             await DemoSeeder.SeedAsync(db, sp.GetRequiredService<TimeProvider>().GetUtcNow().UtcDateTime, cancellationToken);
         }
     }
+
+    /// <summary>
+    /// Applies pending migrations, one instance at a time. EF's own migration lock on PostgreSQL is held per
+    /// migration's transaction, so two instances starting together could each apply the second of two pending
+    /// migrations (seen: "column already exists"). A session advisory lock around the whole run closes that.
+    /// </summary>
+    private static async Task MigrateAsync(ConcertDbContext db, CancellationToken ct)
+    {
+        if (db is not PostgresConcertDbContext)
+        {
+            await db.Database.MigrateAsync(ct);
+            return;
+        }
+
+        await db.Database.OpenConnectionAsync(ct);
+        try
+        {
+            await db.Database.ExecuteSqlRawAsync($"SELECT pg_advisory_lock({MigrationLockKey})", ct);
+            try
+            {
+                await db.Database.MigrateAsync(ct);
+            }
+            finally
+            {
+                await db.Database.ExecuteSqlRawAsync($"SELECT pg_advisory_unlock({MigrationLockKey})", CancellationToken.None);
+            }
+        }
+        finally
+        {
+            await db.Database.CloseConnectionAsync();
+        }
+    }
+
+    /// <summary>Any fixed number: every instance of this service takes the same advisory lock to migrate.</summary>
+    private const long MigrationLockKey = 7_270_715_001;
 
     private static string Require(string? connectionString, DatabaseProvider provider) =>
         string.IsNullOrWhiteSpace(connectionString)

@@ -5,6 +5,7 @@ using Concert.Application.Common.Behaviours;
 using Concert.Application.Common.Interfaces;
 using Concert.Application.Users.Commands.CreateUser;
 using Concert.Infrastructure;
+using Concert.Infrastructure.Auth;
 using Concert.WebApi.Endpoints;
 using Concert.WebApi.Infrastructure;
 using Microsoft.AspNetCore.Diagnostics;
@@ -30,18 +31,23 @@ builder.Services.AddApplication(builder.Configuration);
 builder.Services.AddInfrastructure(builder.Configuration);
 builder.Services.AddHttpContextAccessor();
 builder.Services.AddScoped<IQueueTokenAccessor, HttpQueueTokenAccessor>();
+builder.Services.AddScoped<ICurrentUser, HttpCurrentUser>();
+builder.Services.AddBearerAuthentication();
 
 builder.Services.AddMediator(options =>
 {
     options.ServiceLifetime = ServiceLifetime.Scoped;
     options.Assemblies = [typeof(CreateUserCommand)];
-    // Outermost first: request shape (400) → token known (401) → idempotent replay → token active (403).
+    // Outermost first, as the contract orders the checks (the bearer token, 401, is checked before any of these by
+    // the authorization middleware): request shape (400) → queue token known and the caller's (401) → idempotent
+    // replay → token active (403) → a path's user is the caller (404).
     options.PipelineBehaviors =
     [
         typeof(ValidationBehaviour<,>),
         typeof(QueueTokenBehaviour<,>),
         typeof(IdempotencyBehaviour<,>),
         typeof(ActiveQueueTokenBehaviour<,>),
+        typeof(UserScopeBehaviour<,>),
     ];
 });
 
@@ -54,7 +60,16 @@ builder.Services.AddOpenApi(o => o.AddOperationTransformer<QueueTokenOpenApiTran
 
 var app = builder.Build();
 
-await app.Services.InitialiseDatabaseAsync();
+try
+{
+    await app.Services.InitialiseDatabaseAsync();
+    await app.Services.InitialiseAuthAsync(mayMakeKey: app.Environment.IsDevelopment());
+}
+catch (StartupException e)
+{
+    app.Logger.LogCritical("Cannot start: {Reason}", e.Message);
+    return 1;
+}
 
 // Outermost, so the request line carries the status the client got (a domain 404 is logged as 404, not as the 500
 // of the exception passing through); a real 500 is logged once, by ApiExceptionHandler, with its traceId.
@@ -65,6 +80,9 @@ app.UseStatusCodePages(context =>
     var (code, detail) = Problems.ForStatus(context.HttpContext.Response.StatusCode);
     return Problems.WriteAsync(context.HttpContext, context.HttpContext.Response.StatusCode, code, detail);
 });
+// Before the body is looked at: an unsigned caller is 401 whatever they send.
+app.UseAuthentication();
+app.UseAuthorization();
 app.UseMiddleware<Utf8JsonBodyMiddleware>();
 
 // The reference page (wwwroot): `/` is index.html. Only files that exist are answered here; every other path, /api/…
@@ -73,13 +91,14 @@ app.UseDefaultFiles();
 app.UseStaticFiles();
 app.UseOutputCache();
 
-app.MapOpenApi();
-app.MapScalarApiReference();
-app.MapHealthChecks("/health/live", new() { Predicate = _ => false });
-app.MapHealthChecks("/health/ready", new() { Predicate = check => check.Tags.Contains("ready") });
+app.MapOpenApi().AllowAnonymous();
+app.MapScalarApiReference().AllowAnonymous();
+app.MapHealthChecks("/health/live", new() { Predicate = _ => false }).AllowAnonymous();
+app.MapHealthChecks("/health/ready", new() { Predicate = check => check.Tags.Contains("ready") }).AllowAnonymous();
 app.MapEndpointGroups();
 
-app.Run();
+await app.RunAsync();
+return 0;
 
 static void ConfigureJson(JsonSerializerOptions json)
 {

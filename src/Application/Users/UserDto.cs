@@ -1,3 +1,4 @@
 namespace Concert.Application.Users;
 
-public sealed record UserDto(long Id, string Name);
+/// <summary>A user as they see themselves. <see cref="Email"/> is null only for users from before sign-in existed.</summary>
+public sealed record UserDto(long Id, string Name, string? Email);

@@ -9,4 +9,5 @@ public enum ErrorKind
     NotFound,
     Conflict,
     Unprocessable,
+    TooManyRequests,
 }

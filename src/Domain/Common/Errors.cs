@@ -3,6 +3,22 @@ namespace Concert.Domain.Common;
 /// <summary>The contract's error catalogue: one factory per stable code.</summary>
 public static class Errors
 {
+    public static DomainException Unauthenticated() =>
+        new(ErrorKind.Unauthorized, "unauthenticated", "Sign in first: this endpoint needs a valid bearer token.");
+
+    public static DomainException InvalidCredentials() =>
+        new(ErrorKind.Unauthorized, "invalid_credentials", "The email or the password is wrong.");
+
+    public static DomainException TooManyAttempts(TimeSpan retryAfter) =>
+        new(ErrorKind.TooManyRequests, "too_many_attempts",
+            "Too many failed sign-ins to this account; try again after the Retry-After seconds.", retryAfter);
+
+    public static DomainException EmailTaken() =>
+        new(ErrorKind.Conflict, "email_taken", "An account with this email already exists.");
+
+    public static DomainException Forbidden() =>
+        new(ErrorKind.Forbidden, "forbidden", "This needs an operator's account.");
+
     public static DomainException UserNotFound() =>
         new(ErrorKind.NotFound, "user_not_found", "No user has this id.");
 

@@ -13,11 +13,12 @@ public sealed class ConcertsEndpoints : IEndpointGroup
 
     public void Map(IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/api/concerts").WithTags("Concerts");
+        var group = app.MapGroup("/api/concerts").WithTags("Concerts").RequireAuthorization();
 
         group.MapGet("/", async (IMediator mediator, CancellationToken ct) =>
                 TypedResults.Ok(await mediator.Send(new GetConcertsQuery(), ct)))
             .WithName("GetConcerts").WithSummary("Concerts with a schedule to come (public)")
+            .AllowAnonymous()
             .CacheOutput(ConcertListCachePolicy);
 
         group.MapGet("/{concertId}/schedules", async (RouteId concertId, IMediator mediator, CancellationToken ct) =>

@@ -10,7 +10,7 @@ public sealed class PaymentsEndpoints : IEndpointGroup
 {
     public void Map(IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/api/payments").WithTags("Payments");
+        var group = app.MapGroup("/api/payments").WithTags("Payments").RequireAuthorization();
 
         group.MapPost("/", async (
                 PayRequest body,

@@ -12,18 +12,19 @@ public sealed class QueueEndpoints : IEndpointGroup
 {
     public void Map(IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/api/queue/tokens").WithTags("Waiting queue");
+        var group = app.MapGroup("/api/queue/tokens").WithTags("Waiting queue").RequireAuthorization();
 
         group.MapPost("/", async Task<Results<Created<QueueStatusDto>, Ok<QueueStatusDto>>> (
-                IssueQueueTokenCommand command, IMediator mediator, CancellationToken ct) =>
+                IMediator mediator, CancellationToken ct) =>
             {
-                var issued = await mediator.Send(command, ct);
+                // No body: the caller joins as themselves (a body, if any, is ignored).
+                var issued = await mediator.Send(new IssueQueueTokenCommand(), ct);
                 return issued.Created
                     ? TypedResults.Created("/api/queue/tokens/current", issued.Status)
                     : TypedResults.Ok(issued.Status);
             })
             .WithName("JoinQueue").WithSummary("Join the queue (201), or get your live token again (200)")
-            .ProducesValidationProblem().ProducesProblem(404);
+            .ProducesProblem(401);
 
         group.MapGet("/current", async (IMediator mediator, CancellationToken ct) =>
                 TypedResults.Ok(await mediator.Send(new GetQueueStatusQuery(), ct)))

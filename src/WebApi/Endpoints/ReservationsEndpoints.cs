@@ -10,7 +10,7 @@ public sealed class ReservationsEndpoints : IEndpointGroup
 {
     public void Map(IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/api/reservations").WithTags("Reservations");
+        var group = app.MapGroup("/api/reservations").WithTags("Reservations").RequireAuthorization();
 
         group.MapPost("/", async (HoldSeatCommand command, IMediator mediator, CancellationToken ct) =>
             {

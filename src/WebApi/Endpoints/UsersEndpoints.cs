@@ -6,6 +6,7 @@ using Concert.Application.Reservations;
 using Concert.Application.Reservations.Queries.GetUserReservations;
 using Concert.Application.Users;
 using Concert.Application.Users.Commands.CreateUser;
+using Concert.Application.Users.Queries.GetCurrentUser;
 using Concert.Application.Users.Queries.GetUser;
 using Concert.WebApi.Infrastructure;
 using Mediator;
@@ -16,15 +17,20 @@ public sealed class UsersEndpoints : IEndpointGroup
 {
     public void Map(IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/api/users").WithTags("Users and balance");
+        var group = app.MapGroup("/api/users").WithTags("Users and balance").RequireAuthorization();
 
         group.MapPost("/", async (CreateUserCommand command, IMediator mediator, CancellationToken ct) =>
             {
                 var user = await mediator.Send(command, ct);
                 return TypedResults.Created($"/api/users/{user.Id}", user);
             })
-            .WithName("CreateUser").WithSummary("Create a user (balance 0)")
-            .ProducesValidationProblem();
+            .WithName("CreateUser").WithSummary("Sign up: a user with an email and a password (balance 0)")
+            .AllowAnonymous()
+            .ProducesValidationProblem().ProducesProblem(409);
+
+        group.MapGet("/me", async (IMediator mediator, CancellationToken ct) =>
+                TypedResults.Ok(await mediator.Send(new GetCurrentUserQuery(), ct)))
+            .WithName("GetCurrentUser").WithSummary("Who the bearer token's user is");
 
         group.MapGet("/{userId}", async (RouteId userId, IMediator mediator, CancellationToken ct) =>
                 TypedResults.Ok(await mediator.Send(new GetUserQuery(userId), ct)))

@@ -22,6 +22,17 @@ public sealed class ApiExceptionHandler(ILogger<ApiExceptionHandler> logger) : I
         switch (exception)
         {
             case DomainException domain:
+                if (domain.RetryAfter is { } retryAfter)
+                {
+                    context.Response.Headers.RetryAfter =
+                        Math.Max(1, (long)Math.Ceiling(retryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                }
+
+                if (domain.Code == "unauthenticated")
+                {
+                    context.Response.Headers.WWWAuthenticate = "Bearer";
+                }
+
                 await Problems.WriteAsync(context, Problems.StatusOf(domain.Kind), domain.Code, domain.Message);
                 return true;
 

@@ -15,6 +15,7 @@ public static class Problems
         ErrorKind.NotFound => StatusCodes.Status404NotFound,
         ErrorKind.Conflict => StatusCodes.Status409Conflict,
         ErrorKind.Unprocessable => StatusCodes.Status422UnprocessableEntity,
+        ErrorKind.TooManyRequests => StatusCodes.Status429TooManyRequests,
         _ => StatusCodes.Status500InternalServerError,
     };
 
@@ -22,12 +23,14 @@ public static class Problems
     public static (string Code, string Detail) ForStatus(int status) => status switch
     {
         400 => ("validation_failed", "The request is not valid."),
-        401 => ("queue_token_missing", "This endpoint needs a queue token in the Queue-Token header."),
+        401 => ("unauthenticated", "Sign in first: this endpoint needs a valid bearer token."),
+        403 => ("forbidden", "This needs an operator's account."),
         404 => ("route_not_found", "No endpoint answers this path."),
         405 => ("method_not_allowed", "This endpoint does not answer this method."),
         413 => ("payload_too_large", "The request body is larger than 64 KiB."),
         415 => ("unsupported_media_type", "The request body must be application/json."),
         431 => ("request_headers_too_large", "The request headers are too large."),
+        429 => ("rate_limited", "Too many requests; try again after the Retry-After seconds."),
         _ when status >= 500 => ("internal_error", "Something went wrong on our side; the log has the details under this traceId."),
         _ => ("error", "The request failed."),
     };

@@ -24,6 +24,7 @@ public sealed class QueueTokenBehaviourTests : IDisposable
     private readonly SqliteTestDatabase _database = new();
     private readonly IQueueTokenAccessor _accessor = Substitute.For<IQueueTokenAccessor>();
     private readonly QueueTokenContext _context = new();
+    private readonly ICurrentUser _caller = Substitute.For<ICurrentUser>();
     private readonly QueueTokenView _view = new(new FakeTimeProvider(), Options.Create(new QueueOptions()));
     private int _nextCalls;
 
@@ -39,20 +40,21 @@ public sealed class QueueTokenBehaviourTests : IDisposable
     {
         _accessor.RawToken.Returns(rawToken);
         await using var db = _database.NewContext();
-        var behaviour = new QueueTokenBehaviour<LeaveQueueCommand, Unit>(_accessor, db, _context, _view);
+        var behaviour = new QueueTokenBehaviour<LeaveQueueCommand, Unit>(_accessor, _caller, db, _context, _view);
         return await behaviour.Handle(new LeaveQueueCommand(), Next, CancellationToken.None);
     }
 
     private async Task<QueueToken> IssueAsync(string name, Action<QueueToken>? change = null)
     {
         await using var db = _database.NewContext();
-        var user = User.Create(name, Now);
+        var user = User.Register(name, $"{Guid.NewGuid():N}@example.com", "not-a-real-hash", Now);
         db.Users.Add(user);
         await db.SaveChangesAsync();
         var token = QueueToken.Issue(user.Id, Now);
         change?.Invoke(token);
         db.QueueTokens.Add(token);
         await db.SaveChangesAsync();
+        _caller.UserId.Returns(user.Id);   // the last user issued a token is the one signed in
         return token;
     }
 
@@ -140,7 +142,7 @@ public sealed class QueueTokenBehaviourTests : IDisposable
     {
         _accessor.RawToken.Returns(rawToken);
         await using var db = _database.NewContext();
-        var behaviour = new QueueTokenBehaviour<GetQueueStatusQuery, QueueStatusDto>(_accessor, db, _context, _view);
+        var behaviour = new QueueTokenBehaviour<GetQueueStatusQuery, QueueStatusDto>(_accessor, _caller, db, _context, _view);
         return await behaviour.Handle(new GetQueueStatusQuery(), (_, _) =>
         {
             _nextCalls++;
@@ -198,5 +200,43 @@ public sealed class QueueTokenBehaviourTests : IDisposable
         Assert.Equal(1, _nextCalls);
         Assert.Equal(issued.Id, _context.Token.Id);
         Assert.Null(_context.Viewed);
+    }
+
+    [Fact]
+    public async Task Another_users_token_is_queue_token_invalid()
+    {
+        var kims = await IssueAsync("Kim");
+        await IssueAsync("Lee");   // Lee is signed in
+
+        var error = await Assert.ThrowsAsync<DomainException>(() => SendAsync(kims.Token));
+
+        Assert.Equal("queue_token_invalid", error.Code);
+        Assert.Equal(0, _nextCalls);
+        Assert.False(_context.IsResolved);
+    }
+
+    [Fact]
+    public async Task Another_users_token_held_in_the_view_is_queue_token_invalid_too()
+    {
+        var kims = await IssueAsync("Kim");
+        _view.Put(kims, ahead: 4, admittedTotal: 0);
+        await IssueAsync("Lee");
+
+        var error = await Assert.ThrowsAsync<DomainException>(() => PollAsync(kims.Token));
+
+        Assert.Equal("queue_token_invalid", error.Code);
+        Assert.Equal(0, _nextCalls);
+    }
+
+    [Fact]
+    public async Task Nobody_signed_in_is_unauthenticated()
+    {
+        var issued = await IssueAsync("Kim");
+        _caller.UserId.Returns((long?)null);
+
+        var error = await Assert.ThrowsAsync<DomainException>(() => SendAsync(issued.Token));
+
+        Assert.Equal("unauthenticated", error.Code);
+        Assert.Equal(0, _nextCalls);
     }
 }

@@ -49,7 +49,7 @@ public sealed class QueueServiceTests : IDisposable
     private async Task<List<long>> JoinAsync(int count)
     {
         await using var db = _database.NewContext();
-        var users = Enumerable.Range(0, count).Select(_ => User.Create($"user {++_users}", Now)).ToList();
+        var users = Enumerable.Range(0, count).Select(_ => User.Register($"user {++_users}", $"user{_users}@example.com", "not-a-real-hash", Now)).ToList();
         db.Users.AddRange(users);
         await db.SaveChangesAsync();
         var tokens = new List<QueueToken>(count);

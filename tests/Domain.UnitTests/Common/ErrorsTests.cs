@@ -8,6 +8,11 @@ public sealed class ErrorsTests
     /// <summary>Every code the domain raises, with the kind (and so the HTTP status) the contract gives it.</summary>
     public static TheoryData<string, ErrorKind, int> Catalogue => new()
     {
+        { "unauthenticated", ErrorKind.Unauthorized, 401 },
+        { "invalid_credentials", ErrorKind.Unauthorized, 401 },
+        { "too_many_attempts", ErrorKind.TooManyRequests, 429 },
+        { "email_taken", ErrorKind.Conflict, 409 },
+        { "forbidden", ErrorKind.Forbidden, 403 },
         { "user_not_found", ErrorKind.NotFound, 404 },
         { "concert_not_found", ErrorKind.NotFound, 404 },
         { "schedule_not_found", ErrorKind.NotFound, 404 },
@@ -36,6 +41,7 @@ public sealed class ErrorsTests
         [ErrorKind.NotFound] = 404,
         [ErrorKind.Conflict] = 409,
         [ErrorKind.Unprocessable] = 422,
+        [ErrorKind.TooManyRequests] = 429,
     };
 
     [Theory]
@@ -82,6 +88,7 @@ public sealed class ErrorsTests
         var t when t == typeof(int) => 4,
         var t when t == typeof(long) => 100_000_000L,
         var t when t == typeof(string) => "A sentence for people.",
+        var t when t == typeof(TimeSpan) => TimeSpan.FromMinutes(5),
         var t => throw new InvalidOperationException($"Add a sample for {t.Name}."),
     };
 }

@@ -15,7 +15,7 @@ public sealed class UserTests
     [InlineData("x")]
     public void Create_keeps_a_valid_name_verbatim(string name)
     {
-        var user = User.Create(name, Now);
+        var user = Register(name);
 
         Assert.Equal(name, user.Name);
         Assert.Equal(Now, user.CreatedAt);
@@ -28,8 +28,8 @@ public sealed class UserTests
         var latin = new string('a', 50);
         var korean = new string('가', 50);
 
-        Assert.Equal(latin, User.Create(latin, Now).Name);
-        Assert.Equal(korean, User.Create(korean, Now).Name);
+        Assert.Equal(latin, Register(latin).Name);
+        Assert.Equal(korean, Register(korean).Name);
     }
 
     [Theory]
@@ -71,9 +71,57 @@ public sealed class UserTests
     private static void AssertRefused(string name)
     {
         Assert.False(User.IsValidName(name));
-        var error = Assert.Throws<DomainException>(() => User.Create(name, Now));
+        var error = Assert.Throws<DomainException>(() => Register(name));
         Assert.Equal("validation_failed", error.Code);
         Assert.Equal(ErrorKind.Validation, error.Kind);
         Assert.False(string.IsNullOrWhiteSpace(error.Message));
     }
+
+    [Theory]
+    [InlineData("kim@example.com")]
+    [InlineData("Kim.Lee+tickets@mail.example.co.kr")]
+    [InlineData("a@b.c")]
+    public void An_address_is_a_valid_email(string email) => Assert.True(User.IsValidEmail(email));
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("")]
+    [InlineData("kim")]
+    [InlineData("kim@")]
+    [InlineData("@example.com")]
+    [InlineData("kim@example")]
+    [InlineData("kim@@example.com")]
+    [InlineData("kim lee@example.com")]
+    [InlineData("kim@example.com.")]
+    public void Anything_else_is_not_a_valid_email(string? email) => Assert.False(User.IsValidEmail(email));
+
+    [Fact]
+    public void An_email_of_254_characters_is_valid_and_255_is_not()
+    {
+        var domain = "@example.com";
+        Assert.True(User.IsValidEmail(new string('k', 254 - domain.Length) + domain));
+        Assert.False(User.IsValidEmail(new string('k', 255 - domain.Length) + domain));
+    }
+
+    [Fact]
+    public void Register_keeps_the_email_as_given_and_normalises_it_for_uniqueness()
+    {
+        var user = Register("Kim", "Kim.Lee@Example.com");
+
+        Assert.Equal("Kim.Lee@Example.com", user.Email);
+        Assert.Equal(User.NormalizeEmail("kim.lee@example.COM"), user.NormalizedEmail);
+        Assert.Equal(UserRole.Fan, user.Role);
+        Assert.True(user.CanSignIn);
+    }
+
+    [Theory]
+    [InlineData(7, false)]
+    [InlineData(8, true)]
+    [InlineData(128, true)]
+    [InlineData(129, false)]
+    public void A_password_is_8_to_128_characters(int length, bool valid) =>
+        Assert.Equal(valid, User.IsValidPassword(new string('p', length)));
+
+    private static User Register(string name, string email = "kim@example.com") =>
+        User.Register(name, email, "not-a-real-hash", Now);
 }

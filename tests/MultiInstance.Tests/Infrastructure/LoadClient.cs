@@ -30,8 +30,31 @@ public sealed class LoadClient(IReadOnlyList<ServiceInstance> instances, Ledger 
         return ledger.IsKilled(instance.Name) ? Alive[0] : instance;
     }
 
-    public Task<Call> CreateUserAsync(ServiceInstance at, string name) =>
-        SendAsync("create-user", at, null, HttpMethod.Post, "/api/users", new { name });
+    public const string Password = "correct horse battery";
+
+    /// <summary>Each user's bearer token, as each user's own frontend keeps it.</summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<long, string> _bearers = new();
+
+    /// <summary>Signs a user up and in (at the same instance); the sign-up's answer is returned.</summary>
+    public async Task<Call> CreateUserAsync(ServiceInstance at, string name)
+    {
+        var email = $"{Guid.NewGuid():N}@example.com";
+        var created = await SendAsync("create-user", at, null, HttpMethod.Post, "/api/users", new { name, email, password = Password });
+        if (created.Status != 201)
+        {
+            return created;
+        }
+
+        var userId = created.Body!.Value.GetProperty("id").GetInt64();
+        var signedIn = await SendAsync("sign-in", at, userId, HttpMethod.Post, "/api/auth/token", new { email, password = Password });
+        if (signedIn.Status != 200)
+        {
+            throw new InvalidOperationException($"Sign-in of a user just made failed: {signedIn}");
+        }
+
+        _bearers[userId] = signedIn.Body!.Value.GetProperty("accessToken").GetString()!;
+        return created;
+    }
 
     public async Task<ChargeAttempt> ChargeAsync(ServiceInstance at, long userId, long amount)
     {
@@ -43,7 +66,7 @@ public sealed class LoadClient(IReadOnlyList<ServiceInstance> instances, Ledger 
 
     public async Task<JoinAttempt> JoinAsync(ServiceInstance at, long userId)
     {
-        var call = await SendAsync("join", at, userId, HttpMethod.Post, "/api/queue/tokens", new { userId });
+        var call = await SendAsync("join", at, userId, HttpMethod.Post, "/api/queue/tokens", null);
         var attempt = new JoinAttempt(userId, call);
         ledger.Joins.Enqueue(attempt);
         return attempt;
@@ -77,6 +100,11 @@ public sealed class LoadClient(IReadOnlyList<ServiceInstance> instances, Ledger 
         if (body is not null)
         {
             request.Content = JsonContent.Create(body);
+        }
+
+        if (userId is { } id && _bearers.TryGetValue(id, out var bearer))
+        {
+            request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", bearer);
         }
 
         if (token is not null)

@@ -47,6 +47,9 @@ public sealed class ServicePair : IAsyncDisposable
                 ["Queue__AdmissionInterval"] = "00:00:00.200",
                 ["Seed__Demo"] = "true",
                 ["ASPNETCORE_ENVIRONMENT"] = "Production",
+                // One signing key for both, as every instance of a deployment shares it.
+                ["Auth__SigningKey"] = SigningKey,
+                ["Auth__PasswordHashIterations"] = "10",
                 ["Serilog__MinimumLevel__Default"] = "Warning",
             };
             var clock = System.Diagnostics.Stopwatch.StartNew();
@@ -81,4 +84,6 @@ public sealed class ServicePair : IAsyncDisposable
         await Second.DisposeAsync();
         await Database.DisposeAsync();
     }
+
+    private static readonly string SigningKey = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
 }

@@ -27,6 +27,8 @@ public sealed partial class OperationsTests(SharedApi shared) : IClassFixture<Sh
     public static TheoryData<string, string> ContractOperations() => new()
     {
         { "post", "/api/users" },
+        { "post", "/api/auth/token" },
+        { "get", "/api/users/me" },
         { "get", "/api/users/{}" },
         { "get", "/api/users/{}/balance" },
         { "post", "/api/users/{}/balance/charges" },

@@ -24,7 +24,8 @@ public sealed class UnhandledErrorTests
         await using var factory = new BrokenFactory(database, sink);
         factory.UseKestrel(0);
         factory.StartServer();
-        using var client = factory.CreateClient();
+        using var client = factory.CreateDefaultClient(new SignedInHandler(database.Sessions));
+        await client.CreateUserAsync();
 
         var response = await client.SendWithTokenAsync(HttpMethod.Get, "/api/queue/tokens/current", "any-token");
 
@@ -58,7 +59,7 @@ public sealed class UnhandledErrorTests
         {
             builder.UseEnvironment("Testing");
             // Host settings: Program reads the provider while registering services, before app configuration.
-            foreach (var (key, value) in database.Settings().Append(new("Workers:Enabled", "false")))
+            foreach (var (key, value) in TestApi.AuthSettings.Concat(database.Settings()).Append(new("Workers:Enabled", "false")))
             {
                 builder.UseSetting(key, value);
             }

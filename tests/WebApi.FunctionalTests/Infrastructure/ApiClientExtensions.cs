@@ -7,11 +7,47 @@ namespace Concert.WebApi.FunctionalTests.Infrastructure;
 /// <summary>The calls most tests make, as a frontend would make them.</summary>
 public static class ApiClientExtensions
 {
+    public const string Password = "correct horse battery";
+
+    /// <summary>A new user, signed up and signed in (their frontend keeps the bearer: see <see cref="SignedInHandler"/>).</summary>
     public static async Task<long> CreateUserAsync(this HttpClient client, string name = "Kim")
     {
-        var response = await client.PostAsJsonAsync("/api/users", new { name });
-        response.EnsureSuccessStatusCode();
-        return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetInt64();
+        var email = $"{Guid.NewGuid():N}@example.com";
+        var response = await client.PostAsJsonAsync("/api/users", new { name, email, password = Password });
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new HttpRequestException($"Sign-up failed: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+        }
+
+        var id = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetInt64();
+        await client.SignInAsync(email, Password);
+        return id;
+    }
+
+    /// <summary>Signs in; returns the access token (the client's handler also keeps it for that user).</summary>
+    public static async Task<string> SignInAsync(this HttpClient client, string email, string password)
+    {
+        var response = await client.PostAsJsonAsync("/api/auth/token", new { email, password });
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new HttpRequestException($"Sign-in failed: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+        }
+
+        return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("accessToken").GetString()!;
+    }
+
+    /// <summary>A request sent as <paramref name="userId"/> (with their bearer token).</summary>
+    public static HttpRequestMessage As(this HttpRequestMessage request, long userId)
+    {
+        request.Options.Set(SignedInHandler.AsUser, userId);
+        return request;
+    }
+
+    /// <summary>A request sent with no bearer token at all.</summary>
+    public static HttpRequestMessage Anonymously(this HttpRequestMessage request)
+    {
+        request.Options.Set(SignedInHandler.Anonymous, true);
+        return request;
     }
 
     public static async Task<long> ChargeAsync(this HttpClient client, long userId, long amount)
@@ -27,7 +63,7 @@ public static class ApiClientExtensions
     /// <summary>Joins the queue; returns the status body (token, status, position, ...).</summary>
     public static async Task<JsonElement> JoinQueueAsync(this HttpClient client, long userId)
     {
-        var response = await client.PostAsJsonAsync("/api/queue/tokens", new { userId });
+        var response = await client.SendAsync(new HttpRequestMessage(HttpMethod.Post, "/api/queue/tokens").As(userId));
         if (response.StatusCode is not (HttpStatusCode.Created or HttpStatusCode.OK))
         {
             throw new HttpRequestException($"Join failed: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");

@@ -21,6 +21,11 @@ public sealed class TestApiOptions
     public TimeSpan AdmissionInterval { get; set; } = TimeSpan.FromMilliseconds(200);
 
     public Dictionary<string, string?> Settings { get; } = [];
+
+    public string Environment { get; set; } = "Testing";
+
+    /// <summary>Extra registrations over the host's own (a log sink, say).</summary>
+    public Action<IServiceCollection>? Services { get; set; }
 }
 
 /// <summary>
@@ -29,6 +34,18 @@ public sealed class TestApiOptions
 public sealed class TestApi : IAsyncDisposable
 {
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    /// <summary>The signing key every test host shares (256 bits, base64), as every instance of a deployment does.</summary>
+    public const string SigningKey = "dGVzdC1zaWduaW5nLWtleS1vZi0yNTYtYml0cy0xMjM0NTY3ODk=";
+
+    public static readonly IReadOnlyDictionary<string, string?> AuthSettings = new Dictionary<string, string?>
+    {
+        ["Auth:SigningKey"] = SigningKey,
+        // Long enough that tests which move the clock by days keep their users signed in; the expiry tests set their own.
+        ["Auth:AccessTokenLifetime"] = "30.00:00:00",
+        // The hash is deliberately slow (100,000 rounds by default); tests sign thousands of users up and in.
+        ["Auth:PasswordHashIterations"] = "10",
+    };
 
     private readonly Factory _factory;
 
@@ -40,7 +57,7 @@ public sealed class TestApi : IAsyncDisposable
         _factory = factory;
         Database = database;
         _ownsDatabase = ownsDatabase;
-        Client = factory.CreateClient();
+        Client = CreateClient();
     }
 
     public HttpClient Client { get; }
@@ -87,7 +104,10 @@ public sealed class TestApi : IAsyncDisposable
     }
 
     /// <summary>A client of its own (its own connection), for racing requests.</summary>
-    public HttpClient CreateClient() => _factory.CreateClient();
+    public HttpClient CreateClient() => _factory.CreateDefaultClient(new SignedInHandler(Database.Sessions));
+
+    /// <summary>A client that sends exactly what the test puts on each request: no bearer is added.</summary>
+    public HttpClient CreateRawClient() => _factory.CreateClient();
 
     public async Task<T> InScopeAsync<T>(Func<IServiceProvider, Task<T>> work)
     {
@@ -127,7 +147,7 @@ public sealed class TestApi : IAsyncDisposable
 
         protected override void ConfigureWebHost(IWebHostBuilder builder)
         {
-            builder.UseEnvironment("Testing");
+            builder.UseEnvironment(options.Environment);
             var settings = new Dictionary<string, string?>
             {
                 ["Seed:Demo"] = "true",
@@ -136,9 +156,17 @@ public sealed class TestApi : IAsyncDisposable
                 ["Queue:AdmissionInterval"] = options.AdmissionInterval.ToString(),
                 ["Serilog:MinimumLevel:Default"] = "Warning",
             };
-            foreach (var (key, value) in database.Settings().Concat(options.Settings))
+            foreach (var (key, value) in AuthSettings.Concat(database.Settings()).Concat(options.Settings))
             {
-                settings[key] = value;
+                // A null in the options takes the setting away: the service's own default applies.
+                if (value is null)
+                {
+                    settings.Remove(key);
+                }
+                else
+                {
+                    settings[key] = value;
+                }
             }
 
             // UseSetting, not only ConfigureAppConfiguration: the factory hands these to Program as command-line
@@ -152,7 +180,11 @@ public sealed class TestApi : IAsyncDisposable
 
             builder.ConfigureAppConfiguration((_, config) => config.AddInMemoryCollection(settings));
 
-            builder.ConfigureTestServices(services => services.AddSingleton<TimeProvider>(Clock));
+            builder.ConfigureTestServices(services =>
+            {
+                services.AddSingleton<TimeProvider>(Clock);
+                options.Services?.Invoke(services);
+            });
         }
     }
 }

@@ -33,6 +33,9 @@ public sealed class TestDatabase : IAsyncDisposable
 
     public bool IsPostgres => Provider == "Postgres";
 
+    /// <summary>Who is signed in on this data: shared by every host and client on it.</summary>
+    public Sessions Sessions { get; } = new();
+
     public static async Task<TestDatabase> CreateAsync()
     {
         if (ConfiguredProvider == "Postgres")

@@ -117,9 +117,9 @@ public sealed class PaymentTests(SharedBookingApi shared) : IClassFixture<Shared
     {
         var (userId, token, reservationId, seatId) = await HeldReservationAsync(500_000);
         var before = await Client.SnapshotAsync(userId, seatId);
-        using var utf8Client = new HttpClient(new SocketsHttpHandler
+        using var utf8Client = new HttpClient(new SignedInHandler(Api.Database.Sessions)
         {
-            RequestHeaderEncodingSelector = (_, _) => System.Text.Encoding.UTF8,
+            InnerHandler = new SocketsHttpHandler { RequestHeaderEncodingSelector = (_, _) => System.Text.Encoding.UTF8 },
         })
         {
             BaseAddress = Client.BaseAddress,

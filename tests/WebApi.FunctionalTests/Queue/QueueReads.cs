@@ -42,7 +42,7 @@ public static partial class QueueReads
     /// <summary>A new user joins; returns the answer's status code and body.</summary>
     public static async Task<(HttpStatusCode Code, JsonElement Status)> JoinAsync(this HttpClient client, long userId)
     {
-        var response = await client.PostAsync("/api/queue/tokens", System.Net.Http.Json.JsonContent.Create(new { userId }));
+        var response = await client.SendAsync(new HttpRequestMessage(HttpMethod.Post, "/api/queue/tokens").As(userId));
         var body = await response.Content.ReadAsStringAsync();
         Assert.True(response.StatusCode is HttpStatusCode.Created or HttpStatusCode.OK, $"join: {(int)response.StatusCode} {body}");
         var status = JsonDocument.Parse(body).RootElement;

@@ -86,6 +86,7 @@ public sealed class HoldSeatTests(SharedBookingApi shared) : IClassFixture<Share
     [Fact]
     public async Task Hold_checks_the_body_before_the_token()
     {
+        await _api.Client.CreateUserAsync();
         var response = await _api.Client.PostJsonTextAsync("/api/reservations", null, """{"seatId":"18"}""");
 
         await response.AssertProblemAsync(400, "validation_failed");

@@ -18,7 +18,8 @@ public sealed class UserTests(SharedApi shared) : IClassFixture<SharedApi>
     [Fact]
     public async Task Create_user_answers_201_with_location_and_body()
     {
-        var response = await Client.PostAsJsonAsync("/api/users", new { name = "Kim" });
+        var email = $"Kim.{Guid.NewGuid():N}@Example.com";
+        var response = await Client.PostAsJsonAsync("/api/users", new { name = "Kim", email, password = ApiClientExtensions.Password });
 
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
@@ -26,9 +27,12 @@ public sealed class UserTests(SharedApi shared) : IClassFixture<SharedApi>
         var id = body.GetProperty("id").GetInt64();
         Assert.True(id > 0);
         Assert.Equal("Kim", body.GetProperty("name").GetString());
-        Assert.Equal(2, body.EnumerateObject().Count());
+        Assert.Equal(email, body.GetProperty("email").GetString());
+        Assert.Equal(3, body.EnumerateObject().Count());
+        Assert.DoesNotContain(ApiClientExtensions.Password, await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         Assert.Equal($"/api/users/{id}", response.Headers.Location?.OriginalString);
 
+        await Client.SignInAsync(email, ApiClientExtensions.Password);
         var fetched = await Client.GetAsync(response.Headers.Location);
         Assert.Equal(HttpStatusCode.OK, fetched.StatusCode);
         var user = await fetched.JsonAsync();
@@ -83,12 +87,14 @@ public sealed class UserTests(SharedApi shared) : IClassFixture<SharedApi>
     [MemberData(nameof(NamesKeptVerbatim))]
     public async Task Valid_names_are_kept_verbatim(string name)
     {
-        var response = await Client.PostAsJsonAsync("/api/users", new { name });
+        var email = $"{Guid.NewGuid():N}@example.com";
+        var response = await Client.PostAsJsonAsync("/api/users", new { name, email, password = ApiClientExtensions.Password });
 
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         var created = await response.JsonAsync();
         Assert.Equal(name, created.GetProperty("name").GetString());
         var id = created.GetProperty("id").GetInt64();
+        await Client.SignInAsync(email, ApiClientExtensions.Password);
         var fetched = await Client.GetFromJsonAsync<JsonElement>($"/api/users/{id}");
         Assert.Equal(name, fetched.GetProperty("name").GetString());
     }
@@ -131,6 +137,7 @@ public sealed class UserTests(SharedApi shared) : IClassFixture<SharedApi>
     [InlineData("9007199254740991")]
     public async Task Unknown_user_is_404_user_not_found(string id)
     {
+        await Client.CreateUserAsync("Signed in");
         var response = await Client.GetAsync($"/api/users/{id}");
 
         await response.AssertProblemAsync(404, "user_not_found");
@@ -142,6 +149,7 @@ public sealed class UserTests(SharedApi shared) : IClassFixture<SharedApi>
     [InlineData("reservations")]
     public async Task Reads_of_an_unknown_user_are_404_user_not_found(string what)
     {
+        await Client.CreateUserAsync("Signed in");
         var response = await Client.GetAsync($"/api/users/999999999/{what}");
 
         await response.AssertProblemAsync(404, "user_not_found");

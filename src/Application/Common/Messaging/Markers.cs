@@ -24,3 +24,12 @@ public interface IIdempotentRequest : IRequireQueueToken
     /// <summary>What the request asks for, canonically: equal for equal requests.</summary>
     string Fingerprint();
 }
+
+/// <summary>
+/// The request names a user in its path (<c>/api/users/{userId}/…</c>): it must be the signed-in caller, else
+/// 404 user_not_found whether or not that user exists, so ids cannot be probed.
+/// </summary>
+public interface IUserScopedRequest
+{
+    long UserId { get; }
+}

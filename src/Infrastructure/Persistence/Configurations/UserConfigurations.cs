@@ -12,6 +12,21 @@ internal sealed class UserConfiguration : IEntityTypeConfiguration<User>
         builder.HasKey(u => u.Id);
         builder.Property(u => u.Name).HasMaxLength(User.MaxNameLength).IsRequired();
         builder.Property(u => u.Version).IsConcurrencyToken();
+        builder.Property(u => u.Email).HasMaxLength(User.MaxEmailLength);
+        builder.Property(u => u.NormalizedEmail).HasMaxLength(User.MaxEmailLength);
+        builder.Property(u => u.PasswordHash).HasMaxLength(256);
+        // Null for users from before sign-in; SQL Server's filtered index lets many of them be null (EF adds the filter).
+        builder.HasIndex(u => u.NormalizedEmail).IsUnique();
+    }
+}
+
+internal sealed class ServiceSecretConfiguration : IEntityTypeConfiguration<Persistence.ServiceSecret>
+{
+    public void Configure(EntityTypeBuilder<Persistence.ServiceSecret> builder)
+    {
+        builder.HasKey(s => s.Name);
+        builder.Property(s => s.Name).HasMaxLength(64);
+        builder.Property(s => s.Value).HasMaxLength(512).IsRequired();
     }
 }
 

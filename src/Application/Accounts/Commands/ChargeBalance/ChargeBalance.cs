@@ -1,3 +1,4 @@
+using Concert.Application.Common.Messaging;
 using Concert.Application.Common.Interfaces;
 using Concert.Domain.Common;
 using Mediator;
@@ -5,7 +6,7 @@ using Microsoft.Extensions.Logging;
 
 namespace Concert.Application.Accounts.Commands.ChargeBalance;
 
-public sealed record ChargeBalanceCommand(long UserId, long Amount) : ICommand<BalanceDto>;
+public sealed record ChargeBalanceCommand(long UserId, long Amount) : ICommand<BalanceDto>, IUserScopedRequest;
 
 /// <summary>
 /// Locks the account row first (a conditional version bump the database serialises across instances), then

@@ -1,3 +1,4 @@
+using Concert.Application.Common.Messaging;
 using Concert.Application.Common.Interfaces;
 using Concert.Domain.Common;
 using Mapster;
@@ -5,7 +6,7 @@ using Mediator;
 
 namespace Concert.Application.Accounts.Queries.GetBalance;
 
-public sealed record GetBalanceQuery(long UserId) : IQuery<BalanceDto>;
+public sealed record GetBalanceQuery(long UserId) : IQuery<BalanceDto>, IUserScopedRequest;
 
 public sealed class GetBalanceQueryHandler(IConcertDbContext db) : IQueryHandler<GetBalanceQuery, BalanceDto>
 {

@@ -1,3 +1,4 @@
+using Concert.Application.Common.Messaging;
 using Concert.Application.Common.Interfaces;
 using Concert.Domain.Common;
 using Mapster;
@@ -7,7 +8,7 @@ using Microsoft.EntityFrameworkCore;
 namespace Concert.Application.Accounts.Queries.GetBalanceHistory;
 
 /// <summary><paramref name="Limit"/> is the raw query-string value, so that a bad one is a validation error.</summary>
-public sealed record GetBalanceHistoryQuery(long UserId, string? Limit) : IQuery<IReadOnlyList<BalanceEntryDto>>
+public sealed record GetBalanceHistoryQuery(long UserId, string? Limit) : IQuery<IReadOnlyList<BalanceEntryDto>>, IUserScopedRequest
 {
     public const int DefaultLimit = 50;
     public const int MaxLimit = 100;

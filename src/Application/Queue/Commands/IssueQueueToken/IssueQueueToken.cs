@@ -8,7 +8,8 @@ using Microsoft.Extensions.Options;
 
 namespace Concert.Application.Queue.Commands.IssueQueueToken;
 
-public sealed record IssueQueueTokenCommand(long UserId) : ICommand<IssuedQueueToken>;
+/// <summary>Joins the queue as the signed-in caller: a join carries no user id, so nobody joins for someone else.</summary>
+public sealed record IssueQueueTokenCommand : ICommand<IssuedQueueToken>;
 
 /// <summary>The status, and whether the token is new (201) or the user's live one returned again (200).</summary>
 public sealed record IssuedQueueToken(QueueStatusDto Status, bool Created);
@@ -18,22 +19,24 @@ public sealed record IssuedQueueToken(QueueStatusDto Status, bool Created);
 /// concurrent joins by one user exactly one insert wins; the others read the winner's token back.
 /// </summary>
 public sealed class IssueQueueTokenCommandHandler(
-    IConcertDbContext db, QueueService queue, IOptions<QueueOptions> options)
+    IConcertDbContext db, QueueService queue, ICurrentUser caller, IOptions<QueueOptions> options)
     : ICommandHandler<IssueQueueTokenCommand, IssuedQueueToken>
 {
     public async ValueTask<IssuedQueueToken> Handle(IssueQueueTokenCommand command, CancellationToken cancellationToken)
     {
-        if (!await db.Users.AnyAsync(u => u.Id == command.UserId, cancellationToken))
+        var userId = caller.RequireId();
+        if (!await db.Users.AnyAsync(u => u.Id == userId, cancellationToken))
         {
-            throw Errors.UserNotFound();
+            // A validly signed token of a user this database does not have (it was reset under the same key).
+            throw Errors.Unauthenticated();
         }
 
         QueueToken token;
         for (var attempt = 1; ; attempt++)
         {
             var now = queue.Now;
-            await ExpireUsersLapsedTokenAsync(command.UserId, now, cancellationToken);
-            if (await FindLiveAsync(command.UserId, cancellationToken) is { } live)
+            await ExpireUsersLapsedTokenAsync(userId, now, cancellationToken);
+            if (await FindLiveAsync(userId, cancellationToken) is { } live)
             {
                 if (live.Status == QueueTokenStatus.Waiting && await queue.HasFreeSlotAsync(cancellationToken))
                 {
@@ -46,7 +49,7 @@ public sealed class IssueQueueTokenCommandHandler(
                 return new IssuedQueueToken(await queue.DescribeAsync(live, cancellationToken), Created: false);
             }
 
-            token = QueueToken.Issue(command.UserId, now);
+            token = QueueToken.Issue(userId, now);
             db.QueueTokens.Add(token);
             try
             {

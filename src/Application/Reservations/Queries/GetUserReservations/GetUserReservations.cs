@@ -1,3 +1,4 @@
+using Concert.Application.Common.Messaging;
 using Concert.Application.Common.Interfaces;
 using Concert.Domain.Common;
 using Mediator;
@@ -5,7 +6,7 @@ using Microsoft.EntityFrameworkCore;
 
 namespace Concert.Application.Reservations.Queries.GetUserReservations;
 
-public sealed record GetUserReservationsQuery(long UserId) : IQuery<IReadOnlyList<ReservationDto>>;
+public sealed record GetUserReservationsQuery(long UserId) : IQuery<IReadOnlyList<ReservationDto>>, IUserScopedRequest;
 
 public sealed class GetUserReservationsQueryHandler(IConcertDbContext db, TimeProvider clock)
     : IQueryHandler<GetUserReservationsQuery, IReadOnlyList<ReservationDto>>

@@ -10,5 +10,11 @@ public sealed class CreateUserCommandValidator : AbstractValidator<CreateUserCom
         RuleFor(c => c.Name)
             .Must(User.IsValidName)
             .WithMessage($"A name is 1–{User.MaxNameLength} characters, not blank, without control characters.");
+        RuleFor(c => c.Email)
+            .Must(User.IsValidEmail)
+            .WithMessage($"An email is one address of at most {User.MaxEmailLength} characters.");
+        RuleFor(c => c.Password)
+            .Must(User.IsValidPassword)
+            .WithMessage($"A password is {User.MinPasswordLength}–{User.MaxPasswordLength} characters.");
     }
 }

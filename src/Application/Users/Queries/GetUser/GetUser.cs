@@ -1,3 +1,4 @@
+using Concert.Application.Common.Messaging;
 using Concert.Application.Common.Interfaces;
 using Concert.Domain.Common;
 using Mapster;
@@ -6,7 +7,7 @@ using Microsoft.EntityFrameworkCore;
 
 namespace Concert.Application.Users.Queries.GetUser;
 
-public sealed record GetUserQuery(long UserId) : IQuery<UserDto>;
+public sealed record GetUserQuery(long UserId) : IQuery<UserDto>, IUserScopedRequest;
 
 public sealed class GetUserQueryHandler(IConcertDbContext db) : IQueryHandler<GetUserQuery, UserDto>
 {
