@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs every test: unit, architecture and model tests; the functional tests over real HTTP on SQLite; the same
+# Runs every test: unit, architecture and model tests; the functional tests over real HTTP on SQLite; the reference
+# page in a real headless Chromium (tests/WebApi.BrowserTests, on SQLite; Chromium is installed if missing); the same
 # functional tests again on a throwaway PostgreSQL cluster (started and stopped here); two real service processes
 # on one PostgreSQL database under load, one of them killed mid-way (tests/MultiInstance.Tests, outside the
 # solution because it needs the server); it writes the idempotent SQL Server migration script; and it meets the
@@ -34,7 +35,19 @@ if ! pg_start "${CONCERT_PG_PORT:-55432}"; then
 fi
 trap pg_stop EXIT
 
-step "tests on SQLite (unit, architecture, functional)"
+step "Chromium and ChromeDriver for the browser tests"
+# Debian's builds (a test tool's own browser download cannot work here). Installed when missing; when that fails,
+# the run fails (and the browser tests fail on the missing binary): it never skips them.
+if ! [ -x /usr/bin/chromium ] || ! [ -x /usr/bin/chromedriver ]; then
+  export DEBIAN_FRONTEND=noninteractive
+  if ! { apt-get install -y -q chromium chromium-driver >/dev/null 2>&1 \
+         || { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q chromium chromium-driver >/dev/null 2>&1; }; }; then
+    echo "Chromium could not be installed: the browser tests cannot run, so this run fails" >&2
+    status=1
+  fi
+fi
+
+step "tests on SQLite (unit, architecture, functional, browser)"
 dotnet test --solution Concert.sln -c Release --no-build --results-directory "$RESULTS/sqlite" --report-xunit-trx \
   || status=1
 

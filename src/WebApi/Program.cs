@@ -104,6 +104,10 @@ app.UseStatusCodePages(context =>
     var (code, detail) = Problems.ForStatus(context.HttpContext.Response.StatusCode);
     return Problems.WriteAsync(context.HttpContext, context.HttpContext.Response.StatusCode, code, detail);
 });
+// The reference page (wwwroot): `/` is index.html. Public, so it is answered before authentication; only files that
+// exist are answered here, and every other path, /api/… included, goes on to the endpoints and their problem+json.
+app.UseDefaultFiles();
+app.UseStaticFiles();
 // Before the body is looked at: an unsigned caller is 401 whatever they send.
 app.UseAuthentication();
 app.UseAuthorization();

@@ -70,7 +70,9 @@ public sealed class RoutingTests(SharedApi shared) : IClassFixture<SharedApi>
     [Theory]
     [InlineData("GET", "/api/nope")]
     [InlineData("GET", "/api")]
-    [InlineData("GET", "/")]
+    [InlineData("POST", "/")]
+    [InlineData("GET", "/nope.html")]
+    [InlineData("GET", "/api/index.html")]
     [InlineData("GET", "/api/users/1/nope")]
     [InlineData("POST", "/api/users/1/balance/charges/extra")]
     [InlineData("GET", "/api/queue/tokens/someone-elses")]
@@ -84,6 +86,20 @@ public sealed class RoutingTests(SharedApi shared) : IClassFixture<SharedApi>
 
         await response.AssertNoLeakAsync();
         await response.AssertProblemAsync(404, "route_not_found");
+    }
+
+    [Theory]
+    [InlineData("/", "text/html")]
+    [InlineData("/index.html", "text/html")]
+    [InlineData("/js/app.js", "text/javascript")]
+    [InlineData("/css/app.css", "text/css")]
+    public async Task The_reference_page_and_its_files_are_served(string url, string mediaType)
+    {
+        var response = await Client.GetAsync(url);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(mediaType, response.Content.Headers.ContentType?.MediaType);
+        Assert.NotEmpty(await response.Content.ReadAsStringAsync());
     }
 
     [Theory]
