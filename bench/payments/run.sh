@@ -38,11 +38,11 @@ batch_expect 201 "$BENCH_TMP/hold.out" "$USERS holds"
 jq -r .id $(seq -f "$BENCH_TMP/hold/%g.json" 1 "$USERS") >"$BENCH_TMP/reservations.txt"
 log "$USERS holds in $(awk -v a="$t0" -v b="$(now_s)" 'BEGIN { printf "%.1f", b - a }') s"
 
-# pay_config FROM TO: the payments of users FROM..TO (user i, signed in, with token i, pays reservation i). The
-# body is the one main takes today, {"reservationId": id}; contract v2's {"reservationIds": [id]} is not merged.
+# pay_config FROM TO: the payments of users FROM..TO (user i, signed in, with token i, checks out reservation i
+# alone: {"reservationIds": [id]}, the checkout body main takes).
 pay_config() {
   paste "$BENCH_TMP/bearers.txt" "$BENCH_TMP/tokens.txt" "$BENCH_TMP/reservations.txt" | sed -n "$1,$2p" \
-    | awk -F'\t' '{ printf "POST\t/api/payments\t{\"reservationId\":%d}\t%s\t%s\t\n", $3, $1, $2 }' | batch_config
+    | awk -F'\t' '{ printf "POST\t/api/payments\t{\"reservationIds\":[%d]}\t%s\t%s\t\n", $3, $1, $2 }' | batch_config
 }
 
 log "warm-up: payments 1..$WARM"
@@ -68,7 +68,7 @@ log "$(table_row "$live")"
 check_payments() {
   sql "SELECT
          (SELECT count(*) FROM Payments) || ' ' ||
-         (SELECT count(DISTINCT ReservationId) FROM Payments) || ' ' ||
+         (SELECT count(DISTINCT ReservationId) FROM PaymentItems) || ' ' ||
          (SELECT count(*) FROM Seats WHERE Status = 3) || ' ' ||
          (SELECT count(*) FROM Reservations WHERE Status = 2) || ' ' ||
          (SELECT count(*) FROM QueueTokens WHERE Status = 3) || ' ' ||

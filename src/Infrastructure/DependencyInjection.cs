@@ -4,6 +4,8 @@ using Concert.Infrastructure.Persistence;
 using Concert.Infrastructure.Workers;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -50,7 +52,7 @@ public static class DependencyInjection
         }
 
         services.AddScoped<IConcertDbContext>(sp => sp.GetRequiredService<ConcertDbContext>());
-        services.AddHealthChecks().AddDbContextCheck<ConcertDbContext>("database", tags: ["ready"]);
+        services.AddHealthChecks().AddCheck<DatabaseWritableHealthCheck>("database", tags: ["ready"]);
 
         if (configuration.GetSection(WorkerOptions.Section).Get<WorkerOptions>()?.Enabled ?? true)
         {
@@ -61,7 +63,8 @@ public static class DependencyInjection
         return services;
     }
 
-    /// <summary>Applies migrations and seeds the demo catalogue, as configured. Called once at start.</summary>
+    /// <summary>Applies migrations and seeds the demo catalogue, as configured. Called once at start; a SQLite file
+    /// that cannot be opened, written or read is a <see cref="DatabaseUnavailableException"/>.</summary>
     public static async Task InitialiseDatabaseAsync(this IServiceProvider services, CancellationToken cancellationToken = default)
     {
         await using var scope = services.CreateAsyncScope();
@@ -70,9 +73,7 @@ public static class DependencyInjection
         var logger = sp.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(DependencyInjection));
         if (db is SqliteConcertDbContext)
         {
-            await db.Database.OpenConnectionAsync(cancellationToken);
-            await SqlitePragmaInterceptor.EnableWalAsync(db.Database.GetDbConnection(), cancellationToken);
-            await db.Database.CloseConnectionAsync();
+            await SqliteStartupCheck.CheckAsync(db.Database.GetConnectionString()!, cancellationToken);
         }
 
         if (sp.GetRequiredService<IOptions<DatabaseOptions>>().Value.MigrateOnStartup)
@@ -87,40 +88,35 @@ public static class DependencyInjection
         }
     }
 
+    /// <summary>Key of the session lock that makes PostgreSQL instances migrate one at a time.</summary>
+    private const long PostgresMigrationLockKey = 0x436F6E6365727431;   // "Concert1"
+
     /// <summary>
-    /// Applies pending migrations, one instance at a time. EF's own migration lock on PostgreSQL is held per
-    /// migration's transaction, so two instances starting together could each apply the second of two pending
-    /// migrations (seen: "column already exists"). A session advisory lock around the whole run closes that.
+    /// Npgsql's own migration lock (LOCK TABLE on the history) ends with each migration's transaction: with two
+    /// pending migrations, an instance starting beside another read the history between the other's two commits
+    /// and applied the second migration again (duplicate key, exit 134). A session advisory lock around the whole
+    /// run makes the second instance wait, then find nothing to apply. SQL Server's applock is per session already.
     /// </summary>
-    private static async Task MigrateAsync(ConcertDbContext db, CancellationToken ct)
+    private static async Task MigrateAsync(ConcertDbContext db, CancellationToken cancellationToken)
     {
         if (db is not PostgresConcertDbContext)
         {
-            await db.Database.MigrateAsync(ct);
+            await db.Database.MigrateAsync(cancellationToken);
             return;
         }
 
-        await db.Database.OpenConnectionAsync(ct);
+        await db.Database.OpenConnectionAsync(cancellationToken);
         try
         {
-            await db.Database.ExecuteSqlRawAsync($"SELECT pg_advisory_lock({MigrationLockKey})", ct);
-            try
-            {
-                await db.Database.MigrateAsync(ct);
-            }
-            finally
-            {
-                await db.Database.ExecuteSqlRawAsync($"SELECT pg_advisory_unlock({MigrationLockKey})", CancellationToken.None);
-            }
+            await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_lock({PostgresMigrationLockKey})", cancellationToken);
+            await db.Database.MigrateAsync(cancellationToken);
         }
         finally
         {
+            await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_unlock({PostgresMigrationLockKey})", CancellationToken.None);
             await db.Database.CloseConnectionAsync();
         }
     }
-
-    /// <summary>Any fixed number: every instance of this service takes the same advisory lock to migrate.</summary>
-    private const long MigrationLockKey = 7_270_715_001;
 
     private static string Require(string? connectionString, DatabaseProvider provider) =>
         string.IsNullOrWhiteSpace(connectionString)

@@ -6,9 +6,11 @@ using Concert.Application.Common.Interfaces;
 using Concert.Application.Users.Commands.CreateUser;
 using Concert.Infrastructure;
 using Concert.Infrastructure.Auth;
+using Concert.Infrastructure.Persistence;
 using Concert.WebApi.Endpoints;
 using Concert.WebApi.Infrastructure;
 using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Scalar.AspNetCore;
 using Serilog;
 
@@ -25,7 +27,16 @@ builder.Host.UseSerilog(
             "[{Timestamp:HH:mm:ss} {Level:u3}] {Message:lj} {Properties:j}{NewLine}{Exception}"),
     preserveStaticLogger: true);
 
-builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = 64 * 1024);
+builder.WebHost.ConfigureKestrel((context, kestrel) =>
+{
+    kestrel.Limits.MaxRequestBodySize = 64 * 1024;
+    // A body trickled slower than this is cut off with 408 (Kestrel's BadHttpRequestException, answered by
+    // ApiExceptionHandler); Kestrel's own defaults, made settable so that a test need not wait five seconds.
+    var http = context.Configuration.GetSection("Http");
+    kestrel.Limits.MinRequestBodyDataRate = new MinDataRate(
+        http.GetValue("MinRequestBodyBytesPerSecond", 240.0),
+        http.GetValue("MinRequestBodyGracePeriod", TimeSpan.FromSeconds(5)));
+});
 
 builder.Services.AddApplication(builder.Configuration);
 builder.Services.AddInfrastructure(builder.Configuration);
@@ -65,9 +76,18 @@ try
     await app.Services.InitialiseDatabaseAsync();
     await app.Services.InitialiseAuthAsync(mayMakeKey: app.Environment.IsDevelopment());
 }
+catch (DatabaseUnavailableException unavailable)
+{
+    // One line that names the database and the reason: an operator's mistake (a path, a permission), not a bug.
+    app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Concert.Startup").LogCritical(
+        "Cannot start: the database {Database} cannot be used: {Reason}", unavailable.Database, unavailable.Reason);
+    await app.DisposeAsync();
+    return 1;
+}
 catch (StartupException e)
 {
-    app.Logger.LogCritical("Cannot start: {Reason}", e.Message);
+    app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Concert.Startup").LogCritical("Cannot start: {Reason}", e.Message);
+    await app.DisposeAsync();
     return 1;
 }
 
@@ -98,6 +118,10 @@ return 0;
 static void ConfigureJson(JsonSerializerOptions json)
 {
     json.NumberHandling = JsonNumberHandling.Strict;
+    // The web defaults match names without regard to case and let a repeated member win silently: a client could
+    // then send {"amount":1,"amount":900000} and get the second. Exact names, and a repeat is a malformed body.
+    json.PropertyNameCaseInsensitive = false;
+    json.AllowDuplicateProperties = false;
     json.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower, allowIntegerValues: false));
     json.Converters.Add(new UtcDateTimeJsonConverter());
     json.MaxDepth = 64;

@@ -40,6 +40,7 @@ public sealed class QueueService(
         List<string> admittedTokens = [];
         var admitted = await db.InTransactionAsync(async ct =>
         {
+            admittedTokens.Clear();   // a retried transaction starts over
             var gate = await db.LockQueueGateAsync(ct);
             var now = Now;   // after the lock: expiries stamped here commit within moments (see RefreshViewAsync)
             await ExpireLapsedAsync(now, ct);
@@ -51,26 +52,43 @@ public sealed class QueueService(
                 return 0;
             }
 
-            var chosen = await db.QueueTokens
-                .Where(t => t.Status == QueueTokenStatus.Waiting)
-                .OrderBy(t => t.Id)
-                .Take(free)
-                .Select(t => new { t.Id, t.Token })
-                .ToListAsync(ct);
-            var next = chosen.Select(t => t.Id).ToList();
-
-            // Conditional on still waiting: leaving the queue takes no gate lock, so a token read as waiting above
-            // may have left since. A blind write would bring it back as active without its LiveUserId (a slot
-            // lost for a whole lifetime, and room for the user's second live token).
+            // Conditional on still waiting: leaving the queue takes no gate lock, so a token read as waiting may have
+            // left before the write. A blind write would bring it back as active without its LiveUserId (a slot lost
+            // for a whole lifetime, and room for the user's second live token). And a token that left in between
+            // freed nothing (it was waiting), so its leave admits nobody: read the line again for the slot it would
+            // have taken, or that slot stays empty until the next admission pass (seen on PostgreSQL, where a
+            // leave commits between this read and write; on SQLite the gate lock already holds every writer off).
             DateTime? activatedAt = now;
             DateTime? expiresAt = now + Options.ActiveTokenLifetime;
-            var activated = next.Count == 0 ? 0 : await db.QueueTokens
-                .Where(t => next.Contains(t.Id) && t.Status == QueueTokenStatus.Waiting)
-                .ExecuteUpdateAsync(s => s
-                    .SetProperty(t => t.Status, QueueTokenStatus.Active)
-                    .SetProperty(t => t.ActivatedAt, activatedAt)
-                    .SetProperty(t => t.ExpiresAt, expiresAt), ct);
-            admittedTokens = chosen.Select(t => t.Token).ToList();
+            var activated = 0;
+            while (activated < free)
+            {
+                var chosen = await db.QueueTokens
+                    .Where(t => t.Status == QueueTokenStatus.Waiting)
+                    .OrderBy(t => t.Id)
+                    .Take(free - activated)
+                    .Select(t => new { t.Id, t.Token })
+                    .ToListAsync(ct);
+                if (chosen.Count == 0)
+                {
+                    break;
+                }
+
+                var next = chosen.Select(t => t.Id).ToList();
+                var written = await db.QueueTokens
+                    .Where(t => next.Contains(t.Id) && t.Status == QueueTokenStatus.Waiting)
+                    .ExecuteUpdateAsync(s => s
+                        .SetProperty(t => t.Status, QueueTokenStatus.Active)
+                        .SetProperty(t => t.ActivatedAt, activatedAt)
+                        .SetProperty(t => t.ExpiresAt, expiresAt), ct);
+                admittedTokens.AddRange(chosen.Select(t => t.Token));
+                activated += written;
+                if (written == chosen.Count)
+                {
+                    break;   // nobody left in between: the line is shorter than the free slots, or they are full
+                }
+            }
+
             if (activated > 0)
             {
                 gate.RecordAdmissions(activated, now, Options.AdmissionRateWindow);

@@ -14,6 +14,10 @@ public static class QueueTokenUpdates
         t => (t.Status == QueueTokenStatus.Active && t.ExpiresAt <= now)
              || (t.Status == QueueTokenStatus.Waiting && t.LastSeenAt <= idleBefore);
 
+    /// <summary>Tokens active at <paramref name="now"/>: the SQL twin of <c>StatusAt(now, …) == Active</c>.</summary>
+    public static Expression<Func<QueueToken, bool>> ActiveAt(DateTime now) =>
+        t => t.Status == QueueTokenStatus.Active && t.ExpiresAt > now;
+
     /// <summary>Expires every token of <paramref name="tokens"/> that is not yet expired (clearing its live-user slot).</summary>
     public static Task<int> ExpireAsync(this IQueryable<QueueToken> tokens, DateTime now, CancellationToken cancellationToken) =>
         tokens

@@ -76,19 +76,25 @@ public sealed class Reservation
         }
     }
 
-    public void Confirm(DateTime now)
+    /// <summary>Refuses a reservation that cannot be paid at <paramref name="now"/>: paid already, lapsed or cancelled.</summary>
+    public void EnsurePayableAt(DateTime now)
     {
         switch (StatusAt(now))
         {
+            case ReservationStatus.Held:
+                return;
             case ReservationStatus.Confirmed:
                 throw Errors.ReservationAlreadyPaid();
-            case ReservationStatus.Held:
-                Status = ReservationStatus.Confirmed;
-                PaidAt = now;
-                Version++;
-                return;
             default:
                 throw Errors.ReservationExpired();
         }
+    }
+
+    public void Confirm(DateTime now)
+    {
+        EnsurePayableAt(now);
+        Status = ReservationStatus.Confirmed;
+        PaidAt = now;
+        Version++;
     }
 }

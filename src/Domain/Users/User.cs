@@ -1,10 +1,21 @@
+using System.Globalization;
+using System.Text;
 using Concert.Domain.Common;
 
 namespace Concert.Domain.Users;
 
 public sealed class User
 {
+    /// <summary>A name's length as a reader counts it: grapheme clusters (an emoji is one).</summary>
     public const int MaxNameLength = 50;
+
+    /// <summary>The stored column's bound in UTF-16 units: 50 of the longest common emoji (12 units each, a couple
+    /// with skin tones) fit; a cluster stuffed with combining marks cannot make a name unbounded.</summary>
+    public const int MaxNameUtf16Length = 600;
+
+    public const string NameRule =
+        "A name is 1–50 characters as a reader counts them, with something visible, and without control, "
+        + "bidirectional-override, noncharacter or unassigned characters.";
 
     public const int MaxEmailLength = 254;
 
@@ -52,7 +63,7 @@ public sealed class User
     {
         if (!IsValidName(name))
         {
-            throw Errors.Invalid("A name is 1–50 characters, not blank, without control characters.");
+            throw Errors.Invalid(NameRule);
         }
 
         if (!IsValidEmail(email))
@@ -71,10 +82,53 @@ public sealed class User
         };
     }
 
-    public static bool IsValidName(string? name) =>
-        !string.IsNullOrWhiteSpace(name)
-        && name.Length <= MaxNameLength
-        && !name.Any(char.IsControl);
+    public static bool IsValidName(string? name)
+    {
+        if (string.IsNullOrEmpty(name) || name.Length > MaxNameUtf16Length)
+        {
+            return false;
+        }
+
+        var visible = false;
+        for (var i = 0; i < name.Length;)
+        {
+            if (Rune.DecodeFromUtf16(name.AsSpan(i), out var rune, out var used) != System.Buffers.OperationStatus.Done)
+            {
+                return false;   // a lone surrogate
+            }
+
+            i += used;
+            if (IsRefused(rune))
+            {
+                return false;
+            }
+
+            visible |= !IsInvisible(rune);
+        }
+
+        return visible && new StringInfo(name).LengthInTextElements <= MaxNameLength;
+    }
+
+    private static bool IsRefused(Rune rune)
+    {
+        var category = Rune.GetUnicodeCategory(rune);
+        return category is UnicodeCategory.Control or UnicodeCategory.OtherNotAssigned or UnicodeCategory.Surrogate
+                   or UnicodeCategory.LineSeparator or UnicodeCategory.ParagraphSeparator
+               || rune.Value is >= 0x202A and <= 0x202E or >= 0x2066 and <= 0x2069
+               || IsNoncharacter(rune.Value);
+    }
+
+    /// <summary>U+FDD0–U+FDEF and the last two code points of every plane (also unassigned; said for clarity).</summary>
+    private static bool IsNoncharacter(int value) =>
+        value is >= 0xFDD0 and <= 0xFDEF || (value & 0xFFFE) == 0xFFFE;
+
+    /// <summary>Draws nothing by itself: spaces, format characters (U+200B, U+FEFF, U+2060…), marks that only
+    /// decorate a base, and the blank letters used to fake an empty name (Hangul fillers, the blank Braille cell).</summary>
+    private static bool IsInvisible(Rune rune) =>
+        Rune.IsWhiteSpace(rune)
+        || Rune.GetUnicodeCategory(rune) is UnicodeCategory.Format or UnicodeCategory.NonSpacingMark
+            or UnicodeCategory.EnclosingMark
+        || rune.Value is 0x115F or 0x1160 or 0x3164 or 0xFFA0 or 0x2800;
 
     /// <summary>One address, as a mail server would take it: a local part, an @, a domain with a dot.</summary>
     public static bool IsValidEmail(string? email)

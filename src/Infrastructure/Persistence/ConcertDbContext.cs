@@ -100,6 +100,17 @@ public abstract class ConcertDbContext(DbContextOptions options) : DbContext(opt
         return locked == 0 ? null : await Reservations.SingleAsync(r => r.Id == reservationId, cancellationToken);
     }
 
+    public async Task<List<Reservation>> LockReservationsAsync(
+        IReadOnlyCollection<long> reservationIds, long userId, CancellationToken cancellationToken)
+    {
+        var ids = reservationIds.ToArray();
+        var locked = await Reservations.Where(r => ids.Contains(r.Id) && r.UserId == userId)
+            .ExecuteUpdateAsync(s => s.SetProperty(r => r.Version, r => r.Version + 1), cancellationToken);
+        return locked == 0
+            ? []
+            : await Reservations.Where(r => ids.Contains(r.Id) && r.UserId == userId).ToListAsync(cancellationToken);
+    }
+
     public async Task<QueueGate> LockQueueGateAsync(CancellationToken cancellationToken)
     {
         var locked = await QueueGates.Where(g => g.Id == QueueGate.SingletonId)

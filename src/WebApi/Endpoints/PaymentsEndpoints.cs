@@ -1,5 +1,5 @@
 using Concert.Application.Payments;
-using Concert.Application.Payments.Commands.PayReservation;
+using Concert.Application.Payments.Commands.Checkout;
 using Concert.WebApi.Infrastructure;
 using Mediator;
 using Microsoft.AspNetCore.Mvc;
@@ -18,13 +18,13 @@ public sealed class PaymentsEndpoints : IEndpointGroup
                 IMediator mediator,
                 CancellationToken ct) =>
             {
-                var payment = await mediator.Send(new PayReservationCommand(body.ReservationId, idempotencyKey), ct);
+                var payment = await mediator.Send(new CheckoutCommand(body.ReservationIds ?? [], idempotencyKey), ct);
                 return TypedResults.Created($"/api/payments/{payment.Id}", payment);
             })
-            .WithName("Pay").WithSummary("Pay a held reservation from the balance; optional Idempotency-Key")
+            .WithName("Pay").WithSummary("Pay one or several held reservations together from the balance; optional Idempotency-Key")
             .Produces<PaymentDto>(201).ProducesValidationProblem()
             .RequiresQueueToken().ProducesProblem(404).ProducesProblem(409).ProducesProblem(422);
     }
 
-    public sealed record PayRequest(long ReservationId);
+    public sealed record PayRequest(IReadOnlyList<long>? ReservationIds);
 }

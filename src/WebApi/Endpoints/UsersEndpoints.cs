@@ -45,14 +45,15 @@ public sealed class UsersEndpoints : IEndpointGroup
             .WithName("ChargeBalance").WithSummary("Top up the balance (1–1,000,000 won a charge)")
             .Produces<BalanceDto>().ProducesValidationProblem().ProducesProblem(404).ProducesProblem(409);
 
-        group.MapGet("/{userId}/balance/history", async (RouteId userId, string? limit, IMediator mediator, CancellationToken ct) =>
-                TypedResults.Ok(await mediator.Send(new GetBalanceHistoryQuery(userId, limit), ct)))
-            .WithName("GetBalanceHistory").WithSummary("Every balance change, newest first")
+        group.MapGet("/{userId}/balance/history", async (RouteId userId, string? limit, string? before, IMediator mediator, CancellationToken ct) =>
+                TypedResults.Ok(await mediator.Send(new GetBalanceHistoryQuery(userId, limit, before), ct)))
+            .WithName("GetBalanceHistory").WithSummary("Balance changes, newest first, a page at a time (limit, before)")
             .Produces<IReadOnlyList<BalanceEntryDto>>().ProducesValidationProblem().ProducesProblem(404);
 
-        group.MapGet("/{userId}/reservations", async (RouteId userId, IMediator mediator, CancellationToken ct) =>
-                TypedResults.Ok(await mediator.Send(new GetUserReservationsQuery(userId), ct)))
-            .WithName("GetUserReservations").Produces<IReadOnlyList<ReservationDto>>().ProducesProblem(404);
+        group.MapGet("/{userId}/reservations", async (RouteId userId, string? limit, string? before, IMediator mediator, CancellationToken ct) =>
+                TypedResults.Ok(await mediator.Send(new GetUserReservationsQuery(userId, limit, before), ct)))
+            .WithName("GetUserReservations").WithSummary("The user's reservations, newest first, a page at a time (limit, before)")
+            .Produces<IReadOnlyList<ReservationDto>>().ProducesValidationProblem().ProducesProblem(404);
     }
 
     public sealed record ChargeRequest(long Amount);

@@ -7,7 +7,7 @@ namespace Concert.WebApi.Infrastructure;
 
 /// <summary>
 /// The one place failures become problem+json: domain errors by kind, validation failures with their fields,
-/// unreadable requests as 400/413/415, and anything else as a bare 500 internal_error whose details go to the log
+/// unreadable requests as 400/408/413/415, and anything else as a bare 500 internal_error whose details go to the log
 /// only, under the same traceId.
 /// </summary>
 public sealed class ApiExceptionHandler(ILogger<ApiExceptionHandler> logger) : IExceptionHandler
@@ -63,7 +63,7 @@ public sealed class ApiExceptionHandler(ILogger<ApiExceptionHandler> logger) : I
 
     private static Task WriteBadRequestAsync(HttpContext context, BadHttpRequestException bad)
     {
-        var status = bad.StatusCode is 413 or 415 or 431 ? bad.StatusCode : 400;
+        var status = bad.StatusCode is 408 or 413 or 415 or 431 ? bad.StatusCode : 400;
         var (code, detail) = Problems.ForStatus(status);
         if (status != 400)
         {

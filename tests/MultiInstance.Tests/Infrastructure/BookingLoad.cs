@@ -123,7 +123,7 @@ public sealed class BookingLoad(LoadClient client, PostgresDatabase database, Bo
         Ledger.Expect(await client.CancelAsync(at, userId, token, first.Body!.Value.GetProperty("id").GetInt64()), (204, null));
         var second = await client.HoldAsync(at, userId, token, 102 + (2 * k));
         Ledger.Expect(second, (201, null));
-        var paid = await client.PayAsync(at, userId, token, second.Body!.Value.GetProperty("id").GetInt64(), $"warm-up-{k}");
+        var paid = await client.PayAsync(at, userId, token, [second.Body!.Value.GetProperty("id").GetInt64()], $"warm-up-{k}");
         Ledger.Expect(paid.Call, (201, null));
         Ledger.Expect(await client.LeaveAsync(at, userId, token), (204, null));
         return userId;
@@ -214,10 +214,12 @@ public sealed class BookingLoad(LoadClient client, PostgresDatabase database, Bo
         var wave = WaveOf(i);
         await Task.Delay(options.Stagger * (i - Enumerable.Range(0, options.Users).First(u => WaveOf(u) == wave)), deadline);
         var poor = i % 6 == 5; // can afford no seat: the payment must be refused and change nothing
+        var several = i % 3 == 1; // holds two or three seats and pays them in one checkout
         var userId = await CreateUserAsync($"user-{i}", i);
 
-        // Two charges at once, one on each instance: they queue on the account row.
-        long[] amounts = poor ? [40_000 + i] : [100_000 + i, 100_500 + i];
+        // Two charges at once, one on each instance: they queue on the account row. Enough for every seat held.
+        var topUp = several ? 300_000 : 100_000;
+        long[] amounts = poor ? [40_000 + i] : [topUp + i, topUp + 500 + i];
         var charges = await Task.WhenAll(amounts.Select((amount, k) => client.ChargeAsync(client.At(i + k), userId, amount)));
         foreach (var charge in charges)
         {
@@ -226,7 +228,7 @@ public sealed class BookingLoad(LoadClient client, PostgresDatabase database, Bo
 
         if (!poor && charges.Any(c => c.Call.Lost))
         {
-            Ledger.Expect((await client.ChargeAsync(client.Alive[0], userId, 101_000 + i)).Call, (200, null));
+            Ledger.Expect((await client.ChargeAsync(client.Alive[0], userId, topUp + 1_000 + i)).Call, (200, null));
         }
 
         if (wave > 0)
@@ -266,14 +268,23 @@ public sealed class BookingLoad(LoadClient client, PostgresDatabase database, Bo
             return;
         }
 
+        var reservationIds = new List<long> { reservationId.Value };
+        for (var extra = several ? random.Next(1, 3) : 0; extra > 0; extra--)
+        {
+            if (await HoldAnySeatAsync(userId, token, random) is { } more)
+            {
+                reservationIds.Add(more);
+            }
+        }
+
         if (i % 4 == 0)
         {
             await HoldAndCancelAsync(userId, token, random);
         }
 
         var paid = i % 2 == 0
-            ? await PayWithKeyAsync(userId, token, reservationId.Value, random)
-            : await PayWithoutKeyAsync(userId, token, reservationId.Value, random);
+            ? await PayWithKeyAsync(userId, token, [.. reservationIds], random)
+            : await PayWithoutKeyAsync(userId, token, [.. reservationIds], random);
         if (paid)
         {
             Ledger.Outcomes[userId] = "paid";
@@ -292,7 +303,11 @@ public sealed class BookingLoad(LoadClient client, PostgresDatabase database, Bo
             Ledger.Flag($"user {userId} could afford the seat but was not let pay");
         }
 
-        Ledger.Expect(await WithFailover(at => client.CancelAsync(at, userId, token, reservationId.Value), client.Pick(random)), (204, null));
+        foreach (var id in reservationIds)
+        {
+            Ledger.Expect(await WithFailover(at => client.CancelAsync(at, userId, token, id), client.Pick(random)), (204, null));
+        }
+
         await LeaveAsync(userId, token, random);
     }
 
@@ -431,10 +446,10 @@ public sealed class BookingLoad(LoadClient client, PostgresDatabase database, Bo
 
     /// <summary>The same Idempotency-Key sent to both instances at once, then replayed until settled: one payment
     /// at most, and every success answers the same payment.</summary>
-    private async Task<bool> PayWithKeyAsync(long userId, string token, long reservationId, Random random)
+    private async Task<bool> PayWithKeyAsync(long userId, string token, long[] reservationIds, Random random)
     {
-        var key = $"pay-{userId}-{reservationId}";
-        var first = await Task.WhenAll(client.Alive.Select(at => client.PayAsync(at, userId, token, reservationId, key)));
+        var key = $"pay-{userId}-{string.Join('-', reservationIds)}";
+        var first = await Task.WhenAll(client.Alive.Select(at => client.PayAsync(at, userId, token, reservationIds, key)));
         foreach (var attempt in first)
         {
             Ledger.Expect(attempt.Call, (201, null), (409, "idempotency_key_in_progress"), (409, "insufficient_balance"));
@@ -443,7 +458,7 @@ public sealed class BookingLoad(LoadClient client, PostgresDatabase database, Bo
         var bodies = first.Where(a => a.PaymentId is not null).Select(a => a.Call.Body!.Value).ToList();
         for (var retry = 0; retry < 20; retry++)
         {
-            var replay = await client.PayAsync(client.Pick(random), userId, token, reservationId, key);
+            var replay = await client.PayAsync(client.Pick(random), userId, token, reservationIds, key);
             if (replay.Call.Lost || replay.Call.Code == "idempotency_key_in_progress")
             {
                 await Task.Delay(50);
@@ -471,14 +486,15 @@ public sealed class BookingLoad(LoadClient client, PostgresDatabase database, Bo
         return bodies.Count > 0;
     }
 
-    /// <summary>Two payments of one reservation without a key, one on each instance, at once: at most one wins;
-    /// the other is told it is paid (409) or that the token expired with the payment (403).</summary>
-    private async Task<bool> PayWithoutKeyAsync(long userId, string token, long reservationId, Random random)
+    /// <summary>Two checkouts of the same reservations without a key, one on each instance, at once: at most one
+    /// wins; the other is told it is paid (409) or that the token expired with the payment (403).</summary>
+    private async Task<bool> PayWithoutKeyAsync(long userId, string token, long[] reservationIds, Random random)
     {
-        var attempts = (await Task.WhenAll(client.Alive.Select(at => client.PayAsync(at, userId, token, reservationId, null)))).ToList();
+        var listed = string.Join(", ", reservationIds);
+        var attempts = (await Task.WhenAll(client.Alive.Select(at => client.PayAsync(at, userId, token, reservationIds, null)))).ToList();
         if (attempts.All(a => a.Call.Lost))
         {
-            attempts.Add(await client.PayAsync(client.Pick(random), userId, token, reservationId, null));
+            attempts.Add(await client.PayAsync(client.Pick(random), userId, token, reservationIds, null));
         }
 
         foreach (var attempt in attempts)
@@ -489,13 +505,13 @@ public sealed class BookingLoad(LoadClient client, PostgresDatabase database, Bo
         var won = attempts.Count(a => a.Call.Status == 201);
         if (won > 1)
         {
-            Ledger.Flag($"reservation {reservationId} paid twice: {string.Join(", ", attempts.Select(a => a.Call))}");
+            Ledger.Flag($"reservations [{listed}] paid twice: {string.Join(", ", attempts.Select(a => a.Call))}");
         }
 
         var toldPaid = attempts.Any(a => a.Call.Code is "reservation_already_paid" or "queue_token_expired");
         if (toldPaid && won == 0 && attempts.All(a => !a.Call.Lost))
         {
-            Ledger.Flag($"reservation {reservationId} refused as paid, yet no request paid it: {string.Join(", ", attempts.Select(a => a.Call))}");
+            Ledger.Flag($"reservations [{listed}] refused as paid, yet no request paid it: {string.Join(", ", attempts.Select(a => a.Call))}");
         }
 
         return won > 0 || toldPaid;

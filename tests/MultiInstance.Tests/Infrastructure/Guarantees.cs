@@ -96,25 +96,28 @@ public static class Guarantees
                  (SELECT coalesce(sum("Amount"), 0) AS total FROM "Payments") p
             WHERE b.total <> c.total - p.total
             """),
-        ("a payment is all or nothing: reservation confirmed, seat sold, one debit of its amount",
+        ("a payment is all or nothing: every reservation confirmed, every seat sold, one debit of their total",
             """
-            SELECT p."Id", p."ReservationId", r."Status", s."Status",
+            SELECT p."Id", i."ReservationId", r."Status", s."Status",
                    (SELECT count(*) FROM "BalanceEntries" e WHERE e."PaymentId" = p."Id") AS entries
             FROM "Payments" p
-            LEFT JOIN "Reservations" r ON r."Id" = p."ReservationId"
+            LEFT JOIN "PaymentItems" i ON i."PaymentId" = p."Id"
+            LEFT JOIN "Reservations" r ON r."Id" = i."ReservationId"
             LEFT JOIN "Seats" s ON s."Id" = r."SeatId"
-            WHERE r."Id" IS NULL OR r."Status" <> 2 OR r."UserId" <> p."UserId" OR r."Price" <> p."Amount"
-               OR r."PaidAt" IS NULL OR s."Status" <> 3 OR s."ReservationId" IS DISTINCT FROM r."Id"
+            WHERE r."Id" IS NULL OR r."Status" <> 2 OR r."UserId" <> p."UserId" OR r."PaidAt" IS DISTINCT FROM p."PaidAt"
+               OR s."Status" <> 3 OR s."ReservationId" IS DISTINCT FROM r."Id"
+               OR p."Amount" <> (SELECT sum(r2."Price") FROM "PaymentItems" i2
+                                 JOIN "Reservations" r2 ON r2."Id" = i2."ReservationId" WHERE i2."PaymentId" = p."Id")
                OR (SELECT count(*) FROM "BalanceEntries" e WHERE e."PaymentId" = p."Id") <> 1
                OR NOT EXISTS (SELECT 1 FROM "BalanceEntries" e WHERE e."PaymentId" = p."Id" AND e."Kind" = 2
                               AND e."Amount" = -p."Amount" AND e."UserId" = p."UserId")
             """),
         ("a reservation is paid at most once",
-            """SELECT "ReservationId", count(*) FROM "Payments" GROUP BY "ReservationId" HAVING count(*) > 1"""),
+            """SELECT "ReservationId", count(*) FROM "PaymentItems" GROUP BY "ReservationId" HAVING count(*) > 1"""),
         ("a confirmed reservation has its payment",
             """
             SELECT r."Id" FROM "Reservations" r
-            WHERE r."Status" = 2 AND NOT EXISTS (SELECT 1 FROM "Payments" p WHERE p."ReservationId" = r."Id")
+            WHERE r."Status" = 2 AND NOT EXISTS (SELECT 1 FROM "PaymentItems" i WHERE i."ReservationId" = r."Id")
             """),
         ("an idempotency key exists exactly with the payment it made (one key, at most one payment)",
             """
@@ -122,7 +125,8 @@ public static class Guarantees
             WHERE k."ResponseStatus" <> 201 OR NOT EXISTS (
                 SELECT 1 FROM "Payments" p
                 WHERE p."Id" = (k."ResponseBody"::jsonb ->> 'id')::bigint AND p."UserId" = k."UserId"
-                  AND p."ReservationId" = (k."ResponseBody"::jsonb ->> 'reservationId')::bigint)
+                  AND (SELECT jsonb_agg(i."ReservationId" ORDER BY i."Line") FROM "PaymentItems" i WHERE i."PaymentId" = p."Id")
+                      = k."ResponseBody"::jsonb -> 'reservationIds')
             """),
     ];
 

@@ -24,7 +24,8 @@ public sealed record ChargeAttempt(long UserId, long Amount, Call Call)
     public long? BalanceAfter => Call.Acknowledged ? Call.Body!.Value.GetProperty("balance").GetInt64() : null;
 }
 
-public sealed record PaymentAttempt(long UserId, long ReservationId, string? Key, Call Call)
+/// <summary>One checkout request: the reservations it listed, in the order sent.</summary>
+public sealed record PaymentAttempt(long UserId, long[] ReservationIds, string? Key, Call Call)
 {
     public long? PaymentId => Call.Status == 201 ? Call.Body!.Value.GetProperty("id").GetInt64() : null;
 }

@@ -25,17 +25,20 @@ public static class LedgerChecks
             }
         }
 
-        var payments = new Dictionary<long, (long ReservationId, long UserId, long Amount, long BalanceAfter)>();
+        var payments = new Dictionary<long, (long[] ReservationIds, long UserId, long Amount, long BalanceAfter)>();
         await using (var command = new NpgsqlCommand(
                          """
-                         SELECT p."Id", p."ReservationId", p."UserId", p."Amount", e."BalanceAfter"
+                         SELECT p."Id",
+                                coalesce((SELECT array_agg(i."ReservationId" ORDER BY i."Line") FROM "PaymentItems" i
+                                          WHERE i."PaymentId" = p."Id"), '{}'),
+                                p."UserId", p."Amount", e."BalanceAfter"
                          FROM "Payments" p LEFT JOIN "BalanceEntries" e ON e."PaymentId" = p."Id"
                          """, connection, snapshot))
         await using (var reader = await command.ExecuteReaderAsync())
         {
             while (await reader.ReadAsync())
             {
-                payments[reader.GetInt64(0)] = (reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3), reader.IsDBNull(4) ? -1 : reader.GetInt64(4));
+                payments[reader.GetInt64(0)] = (reader.GetFieldValue<long[]>(1), reader.GetInt64(2), reader.GetInt64(3), reader.IsDBNull(4) ? -1 : reader.GetInt64(4));
             }
         }
 
@@ -82,24 +85,26 @@ public static class LedgerChecks
                 continue;
             }
 
-            if (stored.ReservationId != ack.ReservationId || stored.UserId != ack.UserId
+            if (!stored.ReservationIds.SequenceEqual(ack.ReservationIds) || stored.UserId != ack.UserId
                 || stored.Amount != body.GetProperty("amount").GetInt64() || stored.BalanceAfter != body.GetProperty("balance").GetInt64())
             {
                 violations.Add($"acknowledged payment {ack.PaymentId} differs from what is stored {stored}: {ack.Call}");
             }
         }
 
-        foreach (var group in acknowledgedPayments.GroupBy(p => p.ReservationId).Where(g => g.Select(p => p.PaymentId).Distinct().Count() > 1))
+        foreach (var group in acknowledgedPayments.SelectMany(p => p.ReservationIds, (p, r) => (Reservation: r, p.PaymentId))
+                     .GroupBy(x => x.Reservation, x => x.PaymentId).Where(g => g.Distinct().Count() > 1))
         {
-            violations.Add($"reservation {group.Key} acknowledged as paid by different payments: {string.Join(", ", group.Select(p => p.PaymentId).Distinct())}");
+            violations.Add($"reservation {group.Key} acknowledged as paid by different payments: {string.Join(", ", group.Distinct())}");
         }
 
-        var attemptsByReservation = ledger.Payments.GroupBy(p => p.ReservationId).ToDictionary(g => g.Key, g => g.ToList());
+        var attemptsByReservation = ledger.Payments.SelectMany(p => p.ReservationIds, (p, r) => (Reservation: r, Attempt: p))
+            .GroupBy(x => x.Reservation, x => x.Attempt).ToDictionary(g => g.Key, g => g.ToList());
         var lostPayments = 0;
         var lostPaymentsCommitted = 0;
         foreach (var (reservationId, attempts) in attemptsByReservation)
         {
-            var storedPayment = payments.Values.Any(p => p.ReservationId == reservationId);
+            var storedPayment = payments.Values.Any(p => p.ReservationIds.Contains(reservationId));
             var acknowledged = attempts.Any(a => a.PaymentId is not null);
             var lost = attempts.Any(a => a.Call.Lost);
             lostPayments += attempts.Count(a => a.Call.Lost);
@@ -110,9 +115,11 @@ public static class LedgerChecks
             }
         }
 
-        foreach (var (id, stored) in payments.Where(p => !attemptsByReservation.ContainsKey(p.Value.ReservationId)))
+        // A stored payment is exactly some request's list, in its order: never a mix of two checkouts.
+        foreach (var (id, stored) in payments.Where(p => !ledger.Payments.Any(
+                     a => a.UserId == p.Value.UserId && a.ReservationIds.SequenceEqual(p.Value.ReservationIds))))
         {
-            violations.Add($"payment {id} {stored} was never asked for");
+            violations.Add($"payment {id} of [{string.Join(", ", stored.ReservationIds)}] {stored} was never asked for");
         }
 
         if (exact)

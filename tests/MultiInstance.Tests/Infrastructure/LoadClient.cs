@@ -84,10 +84,10 @@ public sealed class LoadClient(IReadOnlyList<ServiceInstance> instances, Ledger 
     public Task<Call> CancelAsync(ServiceInstance at, long userId, string token, long reservationId) =>
         SendAsync("cancel", at, userId, HttpMethod.Delete, $"/api/reservations/{reservationId}", null, token);
 
-    public async Task<PaymentAttempt> PayAsync(ServiceInstance at, long userId, string token, long reservationId, string? key)
+    public async Task<PaymentAttempt> PayAsync(ServiceInstance at, long userId, string token, long[] reservationIds, string? key)
     {
-        var call = await SendAsync("pay", at, userId, HttpMethod.Post, "/api/payments", new { reservationId }, token, key);
-        var attempt = new PaymentAttempt(userId, reservationId, key, call);
+        var call = await SendAsync("pay", at, userId, HttpMethod.Post, "/api/payments", new { reservationIds }, token, key);
+        var attempt = new PaymentAttempt(userId, reservationIds, key, call);
         ledger.Payments.Enqueue(attempt);
         return attempt;
     }

@@ -20,7 +20,7 @@ public sealed class SignInTests : IAsyncLifetime
     public async ValueTask InitializeAsync() => _api = await TestApi.StartAsync(o =>
     {
         o.Settings["Serilog:MinimumLevel:Default"] = "Verbose";
-        o.Services = services => services.AddSingleton<ILogEventSink>(_logs);
+        o.Services.Add(services => services.AddSingleton<ILogEventSink>(_logs));
     });
 
     public async ValueTask DisposeAsync() => await _api.DisposeAsync();

@@ -105,8 +105,8 @@ public sealed class MalformedBodyTests(SharedApi shared) : IClassFixture<SharedA
         { "/api/reservations", """{"seatId":"17"}""" },
         { "/api/reservations", """{"seatId":17.5}""" },
         { "/api/payments", "null" },
-        { "/api/payments", """{"reservationId":"5"}""" },
-        { "/api/payments", """{"reservationId":99999999999999999999}""" },
+        { "/api/payments", """{"reservationIds":["5"]}""" },
+        { "/api/payments", """{"reservationIds":[99999999999999999999]}""" },
     };
 
     [Theory]

@@ -9,7 +9,7 @@ public static class ApiClientExtensions
 {
     public const string Password = "correct horse battery";
 
-    /// <summary>A new user, signed up and signed in (their frontend keeps the bearer: see <see cref="SignedInHandler"/>).</summary>
+    /// <summary>A new user, signed up and (by the client's <see cref="SignedInHandler"/>) signed in.</summary>
     public static async Task<long> CreateUserAsync(this HttpClient client, string name = "Kim")
     {
         var email = $"{Guid.NewGuid():N}@example.com";
@@ -19,9 +19,8 @@ public static class ApiClientExtensions
             throw new HttpRequestException($"Sign-up failed: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
         }
 
-        var id = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetInt64();
-        await client.SignInAsync(email, Password);
-        return id;
+        // The client's SignedInHandler signs the new user in, as a frontend does after sign-up.
+        return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetInt64();
     }
 
     /// <summary>Signs in; returns the access token (the client's handler also keeps it for that user).</summary>
@@ -110,8 +109,13 @@ public static class ApiClientExtensions
     public static Task<HttpResponseMessage> HoldAsync(this HttpClient client, string token, long seatId) =>
         client.SendWithTokenAsync(HttpMethod.Post, "/api/reservations", token, new { seatId });
 
+    /// <summary>A checkout of one reservation.</summary>
     public static Task<HttpResponseMessage> PayAsync(this HttpClient client, string token, long reservationId, string? key = null) =>
-        client.SendWithTokenAsync(HttpMethod.Post, "/api/payments", token, new { reservationId }, key);
+        client.PayAsync(token, [reservationId], key);
+
+    /// <summary>A checkout of <paramref name="reservationIds"/> together, in this order.</summary>
+    public static Task<HttpResponseMessage> PayAsync(this HttpClient client, string token, long[] reservationIds, string? key = null) =>
+        client.SendWithTokenAsync(HttpMethod.Post, "/api/payments", token, new { reservationIds }, key);
 
     public static async Task<JsonElement> JsonAsync(this HttpResponseMessage response) =>
         await response.Content.ReadFromJsonAsync<JsonElement>();

@@ -49,7 +49,8 @@ public sealed partial class Sessions
 /// by <see cref="AsUser"/>, else the owner of its <c>Queue-Token</c>, else the user in its <c>/api/users/{id}</c>
 /// path, else whoever signed in last. A request that sets <c>Authorization</c> itself, or is marked
 /// <see cref="Anonymous"/>, goes as it is: the tests of sign-in and of object-level authorization do that.
-/// Learns bearers from sign-in answers and queue tokens from join answers.
+/// Signs each new user straight in after sign-up, as a frontend does; learns bearers from sign-in answers and queue
+/// tokens from join answers.
 /// </summary>
 public sealed class SignedInHandler(Sessions sessions) : DelegatingHandler
 {
@@ -102,6 +103,13 @@ public sealed class SignedInHandler(Sessions sessions) : DelegatingHandler
         }
 
         var path = request.RequestUri is { IsAbsoluteUri: true } abs ? abs.AbsolutePath : request.RequestUri?.OriginalString;
+        if (path == "/api/users" && request.Content is not null)
+        {
+            // A frontend signs its new user straight in.
+            await SignInAfterSignUpAsync(request, ct);
+            return;
+        }
+
         if (path is not ("/api/auth/token" or "/api/queue/tokens"))
         {
             return;
@@ -118,6 +126,27 @@ public sealed class SignedInHandler(Sessions sessions) : DelegatingHandler
         else if (json.RootElement.TryGetProperty("token", out var token) && json.RootElement.TryGetProperty("userId", out var userId))
         {
             sessions.Joined(token.GetString()!, userId.GetInt64());
+        }
+    }
+
+    private async Task SignInAfterSignUpAsync(HttpRequestMessage signUp, CancellationToken ct)
+    {
+        using var sent = JsonDocument.Parse(await signUp.Content!.ReadAsByteArrayAsync(ct));
+        if (!sent.RootElement.TryGetProperty("email", out var email) || !sent.RootElement.TryGetProperty("password", out var password))
+        {
+            return;
+        }
+
+        using var signIn = new HttpRequestMessage(HttpMethod.Post, new Uri(signUp.RequestUri!, "/api/auth/token"))
+        {
+            Content = System.Net.Http.Json.JsonContent.Create(new { email = email.GetString(), password = password.GetString() }),
+        };
+        using var answer = await base.SendAsync(signIn, ct);
+        if (answer.IsSuccessStatusCode)
+        {
+            using var json = JsonDocument.Parse(await answer.Content.ReadAsStringAsync(ct));
+            var bearer = json.RootElement.GetProperty("accessToken").GetString()!;
+            sessions.SignedIn(Sessions.SubjectOf(bearer), bearer);
         }
     }
 }

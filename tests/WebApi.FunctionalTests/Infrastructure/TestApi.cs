@@ -24,8 +24,8 @@ public sealed class TestApiOptions
 
     public string Environment { get; set; } = "Testing";
 
-    /// <summary>Extra registrations over the host's own (a log sink, say).</summary>
-    public Action<IServiceCollection>? Services { get; set; }
+    /// <summary>Extra test services, e.g. a log sink (Serilog reads every registered <c>ILogEventSink</c>).</summary>
+    public List<Action<IServiceCollection>> Services { get; } = [];
 }
 
 /// <summary>
@@ -183,7 +183,7 @@ public sealed class TestApi : IAsyncDisposable
             builder.ConfigureTestServices(services =>
             {
                 services.AddSingleton<TimeProvider>(Clock);
-                options.Services?.Invoke(services);
+                options.Services.ForEach(configure => configure(services));
             });
         }
     }

@@ -12,7 +12,8 @@ namespace Concert.WebApi.FunctionalTests.Payments;
 /// <summary>
 /// Twenty users charging, holding, cancelling and paying at once, with extra chargers topping up the same accounts,
 /// for a bounded number of steps and at most a few seconds: no won is made or lost, every history adds up to its
-/// balance, no seat is sold twice, and every confirmed reservation has exactly one payment.
+/// balance, no seat is sold twice, and every confirmed reservation has exactly one payment. A payment checks out one
+/// or several of the user's holds at once.
 /// </summary>
 public sealed class MoneyConservationTests
 {
@@ -31,7 +32,7 @@ public sealed class MoneyConservationTests
         var users = await BookingCalls.ForEachAsync(UserCount, 4, i => api.Client.ActiveUserAsync($"Spender {i}"));
         var charged = new long[UserCount];
         var paid = new long[UserCount];
-        var payments = new ConcurrentBag<(int User, long PaymentId, long ReservationId, long Amount)>();
+        var payments = new ConcurrentBag<(int User, long PaymentId, long[] ReservationIds, long Amount)>();
         var holds = new ConcurrentBag<long>();
         var unexpected = new ConcurrentQueue<string>();
         var clients = api.Clients(UserCount + ChargerCount);
@@ -110,7 +111,8 @@ public sealed class MoneyConservationTests
                 }
                 else
                 {
-                    var pick = held[random.Next(held.Count)];
+                    // One to all of the holds, in a random order: one checkout.
+                    var pick = held.OrderBy(_ => random.Next()).Take(random.Next(1, held.Count + 1)).ToArray();
                     var response = await client.PayAsync(token, pick);
                     var outcome = await response.OutcomeAsync();
                     if (outcome == "201")
@@ -124,7 +126,8 @@ public sealed class MoneyConservationTests
                             unexpected.Enqueue($"payment left a negative balance: {payment}");
                         }
 
-                        held.Remove(pick);
+                        Assert.Equal(pick, BookingCalls.ReservationIdsOf(payment));
+                        held.RemoveAll(pick.Contains);
                         token = await client.RejoinAsync(users[w].UserId);
                     }
                     else if (outcome != "409 insufficient_balance")
@@ -168,7 +171,7 @@ public sealed class MoneyConservationTests
             .SelectMany(r => r).ToList();
         var confirmed = reservations.Where(r => r.GetProperty("status").GetString() == "confirmed").ToList();
         var stillHeld = reservations.Where(r => r.GetProperty("status").GetString() == "held").ToList();
-        Assert.Equal(payments.Select(p => p.ReservationId).Order(), confirmed.Select(r => r.GetProperty("id").GetInt64()).Order());
+        Assert.Equal(payments.SelectMany(p => p.ReservationIds).Order(), confirmed.Select(r => r.GetProperty("id").GetInt64()).Order());
         var seats = (await api.Client.SeatStatusesAsync(4)).Concat(await api.Client.SeatStatusesAsync(5)).ToList();
         Assert.Equal(
             confirmed.Select(r => r.GetProperty("seatId").GetInt64()).Order(),
@@ -177,15 +180,17 @@ public sealed class MoneyConservationTests
             stillHeld.Select(r => r.GetProperty("seatId").GetInt64()).Order(),
             seats.Where(s => s.Value == "held").Select(s => s.Key).Order());
 
-        // Payments as stored: one per confirmed reservation, for its price.
+        // Payments as stored: each confirmed reservation in exactly one, each for the sum of its reservations' prices.
         var stored = await api.InScopeAsync(sp => sp.GetRequiredService<IConcertDbContext>().Payments.AsNoTracking()
-            .Select(p => new { p.Id, p.ReservationId, p.UserId, p.Amount }).ToListAsync());
+            .Select(p => new { p.Id, p.UserId, p.Amount, Items = p.Items.OrderBy(i => i.Line).Select(i => i.ReservationId).ToList() })
+            .ToListAsync());
         Assert.Equal(payments.Select(p => p.PaymentId).Order(), stored.Select(p => p.Id).Order());
-        Assert.All(stored.GroupBy(p => p.ReservationId), g => Assert.Single(g));
+        Assert.All(payments, p => Assert.Equal(p.ReservationIds, stored.Single(s => s.Id == p.PaymentId).Items));
+        Assert.All(stored.SelectMany(p => p.Items).GroupBy(id => id), g => Assert.Single(g));
         Assert.Equal(paid.Sum(), stored.Sum(p => p.Amount));
-        Assert.All(confirmed, r => Assert.Equal(
-            r.GetProperty("price").GetInt64(),
-            stored.Single(p => p.ReservationId == r.GetProperty("id").GetInt64()).Amount));
+        var prices = confirmed.ToDictionary(r => r.GetProperty("id").GetInt64(), r => r.GetProperty("price").GetInt64());
+        Assert.All(stored, p => Assert.Equal(p.Items.Sum(id => prices[id]), p.Amount));
+        Assert.True(payments.Any(p => p.ReservationIds.Length > 1), "Some checkouts must pay several holds.");
 
         TestContext.Current.SendDiagnosticMessage(
             "{0} holds, {1} payments, {2} won charged, {3} won paid in {4}",

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using System.Text.Json;
 using Concert.WebApi.FunctionalTests.Infrastructure;
@@ -31,11 +32,11 @@ public sealed class PaymentTests(SharedBookingApi shared) : IClassFixture<Shared
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         var payment = await response.JsonAsync();
         Assert.Equal(
-            ["amount", "balance", "id", "paidAt", "reservationId", "userId"],
+            ["amount", "balance", "id", "paidAt", "reservationIds", "userId"],
             payment.EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal));
         var paymentId = payment.GetProperty("id").GetInt64();
         Assert.True(paymentId > 0);
-        Assert.Equal(reservationId, payment.GetProperty("reservationId").GetInt64());
+        Assert.Equal([reservationId], BookingCalls.ReservationIdsOf(payment));
         Assert.Equal(userId, payment.GetProperty("userId").GetInt64());
         Assert.Equal(price, payment.GetProperty("amount").GetInt64());
         Assert.Equal(300_000 - price, payment.GetProperty("balance").GetInt64());
@@ -72,11 +73,20 @@ public sealed class PaymentTests(SharedBookingApi shared) : IClassFixture<Shared
 
     [Theory]
     [InlineData("{}")]
-    [InlineData("""{"reservationId":0}""")]
-    [InlineData("""{"reservationId":-4}""")]
-    [InlineData("""{"reservationId":"RESERVATION"}""")]
-    [InlineData("""{"reservationId":1.5}""")]
-    [InlineData("""{"reservationId":null}""")]
+    [InlineData("""{"reservationId":RESERVATION}""")]
+    [InlineData("""{"reservationIds":[]}""")]
+    [InlineData("""{"reservationIds":[0]}""")]
+    [InlineData("""{"reservationIds":[-4]}""")]
+    [InlineData("""{"reservationIds":["RESERVATION"]}""")]
+    [InlineData("""{"reservationIds":[RESERVATION.5]}""")]
+    [InlineData("""{"reservationIds":[RESERVATION, null]}""")]
+    [InlineData("""{"reservationIds":null}""")]
+    [InlineData("""{"reservationIds":RESERVATION}""")]
+    [InlineData("""{"reservationIds":"RESERVATION"}""")]
+    [InlineData("""{"reservationIds":[RESERVATION, RESERVATION]}""")]
+    [InlineData("""{"reservationIds":[RESERVATION, 1e3]}""")]
+    [InlineData("""{"reservationIds":[RESERVATION, 99999999999999999999]}""")]
+    [InlineData("""{"reservationIds":{"0":RESERVATION}}""")]
     [InlineData("null")]
     [InlineData("[1]")]
     [InlineData("")]
@@ -84,7 +94,7 @@ public sealed class PaymentTests(SharedBookingApi shared) : IClassFixture<Shared
     public async Task Payment_refuses_a_malformed_body_and_changes_nothing(string body)
     {
         var (userId, token, reservationId, seatId) = await HeldReservationAsync(500_000);
-        body = body.Replace("\"RESERVATION\"", $"\"{reservationId}\"", StringComparison.Ordinal);
+        body = body.Replace("RESERVATION", reservationId.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal);
         var before = await Client.SnapshotAsync(userId, seatId);
 
         var response = await Client.PostJsonTextAsync("/api/payments", token, body);
@@ -103,7 +113,7 @@ public sealed class PaymentTests(SharedBookingApi shared) : IClassFixture<Shared
         var (userId, token, reservationId, seatId) = await HeldReservationAsync(500_000);
         var before = await Client.SnapshotAsync(userId, seatId);
 
-        var response = await Client.PostJsonTextAsync("/api/payments", token, $$"""{"reservationId":{{reservationId}}}""", key);
+        var response = await Client.PostJsonTextAsync("/api/payments", token, $$"""{"reservationIds":[{{reservationId}}]}""", key);
 
         var problem = await response.AssertProblemAsync(400, "validation_failed");
         Assert.True(problem.GetProperty("errors").TryGetProperty("idempotencyKey", out _), problem.ToString());
@@ -125,7 +135,7 @@ public sealed class PaymentTests(SharedBookingApi shared) : IClassFixture<Shared
             BaseAddress = Client.BaseAddress,
         };
 
-        var response = await utf8Client.PostJsonTextAsync("/api/payments", token, $$"""{"reservationId":{{reservationId}}}""", key);
+        var response = await utf8Client.PostJsonTextAsync("/api/payments", token, $$"""{"reservationIds":[{{reservationId}}]}""", key);
 
         var problem = await response.AssertProblemAsync(400, "validation_failed");
         Assert.True(problem.GetProperty("errors").TryGetProperty("idempotencyKey", out _), problem.ToString());
@@ -141,7 +151,7 @@ public sealed class PaymentTests(SharedBookingApi shared) : IClassFixture<Shared
 
         var payment = await Client.PayOkAsync(token, reservationId, key);
 
-        Assert.Equal(reservationId, payment.GetProperty("reservationId").GetInt64());
+        Assert.Equal([reservationId], BookingCalls.ReservationIdsOf(payment));
         Assert.Equal(500_000 - BookingCalls.PriceOfSeat(seatId), await Client.BalanceAsync(userId));
     }
 
@@ -153,7 +163,7 @@ public sealed class PaymentTests(SharedBookingApi shared) : IClassFixture<Shared
         Assert.Equal(HttpStatusCode.NoContent, (await Client.LeaveQueueAsync(leaver)).StatusCode);
         var before = await Client.SnapshotAsync(userId, seatId);
 
-        await (await Client.SendWithTokenAsync(HttpMethod.Post, "/api/payments", null, new { reservationId }))
+        await (await Client.SendWithTokenAsync(HttpMethod.Post, "/api/payments", null, new { reservationIds = new[] { reservationId } }))
             .AssertProblemAsync(401, "queue_token_missing");
         await (await Client.PayAsync("no-such-token", reservationId)).AssertProblemAsync(401, "queue_token_invalid");
         await (await Client.PayAsync(leaver, reservationId)).AssertProblemAsync(403, "queue_token_expired");

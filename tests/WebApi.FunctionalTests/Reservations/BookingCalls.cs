@@ -153,13 +153,20 @@ public static partial class BookingCalls
     public static async Task<long> HoldIdAsync(this HttpClient client, string token, long seatId) =>
         (await client.HoldOkAsync(token, seatId)).GetProperty("id").GetInt64();
 
-    public static async Task<JsonElement> PayOkAsync(this HttpClient client, string token, long reservationId, string? key = null)
+    public static Task<JsonElement> PayOkAsync(this HttpClient client, string token, long reservationId, string? key = null) =>
+        client.PayOkAsync(token, [reservationId], key);
+
+    public static async Task<JsonElement> PayOkAsync(this HttpClient client, string token, long[] reservationIds, string? key = null)
     {
-        var response = await client.PayAsync(token, reservationId, key);
+        var response = await client.PayAsync(token, reservationIds, key);
         var text = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode == HttpStatusCode.Created, $"Payment of {reservationId}: {(int)response.StatusCode} {text}");
+        Assert.True(response.StatusCode == HttpStatusCode.Created, $"Payment of {string.Join(", ", reservationIds)}: {(int)response.StatusCode} {text}");
         return JsonDocument.Parse(text).RootElement.Clone();
     }
+
+    /// <summary>A payment answer's reservationIds, in order.</summary>
+    public static long[] ReservationIdsOf(JsonElement payment) =>
+        payment.GetProperty("reservationIds").EnumerateArray().Select(i => i.GetInt64()).ToArray();
 
     /// <summary>
     /// What a failed request must leave untouched, as one comparable text: the user's balance, history and

@@ -64,6 +64,11 @@ public interface IConcertDbContext
     /// <summary>Locks and loads the user's reservation (tracked), or null when it is not theirs or not there.</summary>
     Task<Reservation?> LockReservationAsync(long reservationId, long userId, CancellationToken cancellationToken);
 
+    /// <summary>Locks and loads those of <paramref name="reservationIds"/> that are the user's (tracked); the others
+    /// are missing from the list.</summary>
+    Task<List<Reservation>> LockReservationsAsync(
+        IReadOnlyCollection<long> reservationIds, long userId, CancellationToken cancellationToken);
+
     /// <summary>Locks and loads the queue gate (tracked): one admission decision at a time, across instances.</summary>
     Task<QueueGate> LockQueueGateAsync(CancellationToken cancellationToken);
 }

@@ -27,10 +27,20 @@ internal sealed class PaymentConfiguration : IEntityTypeConfiguration<Payment>
     public void Configure(EntityTypeBuilder<Payment> builder)
     {
         builder.HasKey(p => p.Id);
-        // A reservation is paid at most once, whatever the application does.
-        builder.HasIndex(p => p.ReservationId).IsUnique();
         builder.HasIndex(p => p.UserId);
-        builder.HasOne<Reservation>().WithMany().HasForeignKey(p => p.ReservationId);
+        builder.HasMany(p => p.Items).WithOne().HasForeignKey(i => i.PaymentId);
+    }
+}
+
+internal sealed class PaymentItemConfiguration : IEntityTypeConfiguration<PaymentItem>
+{
+    public void Configure(EntityTypeBuilder<PaymentItem> builder)
+    {
+        builder.ToTable("PaymentItems");
+        builder.HasKey(i => new { i.PaymentId, i.Line });
+        // A reservation is paid at most once, whatever the application does.
+        builder.HasIndex(i => i.ReservationId).IsUnique();
+        builder.HasOne<Reservation>().WithMany().HasForeignKey(i => i.ReservationId);
     }
 }
 

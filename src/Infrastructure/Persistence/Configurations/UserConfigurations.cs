@@ -10,7 +10,7 @@ internal sealed class UserConfiguration : IEntityTypeConfiguration<User>
     public void Configure(EntityTypeBuilder<User> builder)
     {
         builder.HasKey(u => u.Id);
-        builder.Property(u => u.Name).HasMaxLength(User.MaxNameLength).IsRequired();
+        builder.Property(u => u.Name).HasMaxLength(User.MaxNameUtf16Length).IsRequired();
         builder.Property(u => u.Version).IsConcurrencyToken();
         builder.Property(u => u.Email).HasMaxLength(User.MaxEmailLength);
         builder.Property(u => u.NormalizedEmail).HasMaxLength(User.MaxEmailLength);

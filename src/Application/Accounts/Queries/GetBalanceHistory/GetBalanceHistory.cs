@@ -1,5 +1,6 @@
 using Concert.Application.Common.Messaging;
 using Concert.Application.Common.Interfaces;
+using Concert.Application.Common.Paging;
 using Concert.Domain.Common;
 using Mapster;
 using Mediator;
@@ -7,14 +8,9 @@ using Microsoft.EntityFrameworkCore;
 
 namespace Concert.Application.Accounts.Queries.GetBalanceHistory;
 
-/// <summary><paramref name="Limit"/> is the raw query-string value, so that a bad one is a validation error.</summary>
-public sealed record GetBalanceHistoryQuery(long UserId, string? Limit) : IQuery<IReadOnlyList<BalanceEntryDto>>, IUserScopedRequest
-{
-    public const int DefaultLimit = 50;
-    public const int MaxLimit = 100;
-
-    public int EffectiveLimit => Limit is null ? DefaultLimit : int.Parse(Limit, System.Globalization.CultureInfo.InvariantCulture);
-}
+/// <summary><paramref name="Limit"/> and <paramref name="Before"/> are the raw query-string values (<see cref="Page"/>).</summary>
+public sealed record GetBalanceHistoryQuery(long UserId, string? Limit, string? Before = null)
+    : IQuery<IReadOnlyList<BalanceEntryDto>>, IPagedQuery, IUserScopedRequest;
 
 public sealed class GetBalanceHistoryQueryHandler(IConcertDbContext db)
     : IQueryHandler<GetBalanceHistoryQuery, IReadOnlyList<BalanceEntryDto>>
@@ -27,10 +23,11 @@ public sealed class GetBalanceHistoryQueryHandler(IConcertDbContext db)
             throw Errors.UserNotFound();
         }
 
+        var before = Page.BeforeOf(query);
         return await db.BalanceEntries.AsNoTracking()
-            .Where(e => e.UserId == query.UserId)
+            .Where(e => e.UserId == query.UserId && e.Id < before)
             .OrderByDescending(e => e.Id)
-            .Take(query.EffectiveLimit)
+            .Take(Page.LimitOf(query))
             .ProjectToType<BalanceEntryDto>()
             .ToListAsync(cancellationToken);
     }

@@ -9,7 +9,7 @@ public sealed class CreateUserCommandValidator : AbstractValidator<CreateUserCom
     {
         RuleFor(c => c.Name)
             .Must(User.IsValidName)
-            .WithMessage($"A name is 1–{User.MaxNameLength} characters, not blank, without control characters.");
+            .WithMessage(User.NameRule);
         RuleFor(c => c.Email)
             .Must(User.IsValidEmail)
             .WithMessage($"An email is one address of at most {User.MaxEmailLength} characters.");

@@ -230,20 +230,33 @@ namespace Concert.Infrastructure.Persistence.Migrations.Postgres
                     b.Property<DateTime>("PaidAt")
                         .HasColumnType("timestamp with time zone");
 
-                    b.Property<long>("ReservationId")
-                        .HasColumnType("bigint");
-
                     b.Property<long>("UserId")
                         .HasColumnType("bigint");
 
                     b.HasKey("Id");
 
-                    b.HasIndex("ReservationId")
-                        .IsUnique();
-
                     b.HasIndex("UserId");
 
                     b.ToTable("Payments");
+                });
+
+            modelBuilder.Entity("Concert.Domain.Payments.PaymentItem", b =>
+                {
+                    b.Property<long>("PaymentId")
+                        .HasColumnType("bigint");
+
+                    b.Property<int>("Line")
+                        .HasColumnType("integer");
+
+                    b.Property<long>("ReservationId")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("PaymentId", "Line");
+
+                    b.HasIndex("ReservationId")
+                        .IsUnique();
+
+                    b.ToTable("PaymentItems", (string)null);
                 });
 
             modelBuilder.Entity("Concert.Domain.Queue.QueueGate", b =>
@@ -438,8 +451,8 @@ namespace Concert.Infrastructure.Persistence.Migrations.Postgres
 
                     b.Property<string>("Name")
                         .IsRequired()
-                        .HasMaxLength(50)
-                        .HasColumnType("character varying(50)");
+                        .HasMaxLength(600)
+                        .HasColumnType("character varying(600)");
 
                     b.Property<string>("NormalizedEmail")
                         .HasMaxLength(254)
@@ -523,8 +536,14 @@ namespace Concert.Infrastructure.Persistence.Migrations.Postgres
                         .IsRequired();
                 });
 
-            modelBuilder.Entity("Concert.Domain.Payments.Payment", b =>
+            modelBuilder.Entity("Concert.Domain.Payments.PaymentItem", b =>
                 {
+                    b.HasOne("Concert.Domain.Payments.Payment", null)
+                        .WithMany("Items")
+                        .HasForeignKey("PaymentId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
                     b.HasOne("Concert.Domain.Reservations.Reservation", null)
                         .WithMany()
                         .HasForeignKey("ReservationId")
@@ -564,6 +583,11 @@ namespace Concert.Infrastructure.Persistence.Migrations.Postgres
             modelBuilder.Entity("Concert.Domain.Concerts.ConcertSchedule", b =>
                 {
                     b.Navigation("Seats");
+                });
+
+            modelBuilder.Entity("Concert.Domain.Payments.Payment", b =>
+                {
+                    b.Navigation("Items");
                 });
 #pragma warning restore 612, 618
         }

@@ -231,20 +231,33 @@ namespace Concert.Infrastructure.Persistence.Migrations.SqlServer
                     b.Property<DateTime>("PaidAt")
                         .HasColumnType("datetime2");
 
-                    b.Property<long>("ReservationId")
-                        .HasColumnType("bigint");
-
                     b.Property<long>("UserId")
                         .HasColumnType("bigint");
 
                     b.HasKey("Id");
 
-                    b.HasIndex("ReservationId")
-                        .IsUnique();
-
                     b.HasIndex("UserId");
 
                     b.ToTable("Payments");
+                });
+
+            modelBuilder.Entity("Concert.Domain.Payments.PaymentItem", b =>
+                {
+                    b.Property<long>("PaymentId")
+                        .HasColumnType("bigint");
+
+                    b.Property<int>("Line")
+                        .HasColumnType("int");
+
+                    b.Property<long>("ReservationId")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("PaymentId", "Line");
+
+                    b.HasIndex("ReservationId")
+                        .IsUnique();
+
+                    b.ToTable("PaymentItems", (string)null);
                 });
 
             modelBuilder.Entity("Concert.Domain.Queue.QueueGate", b =>
@@ -441,8 +454,8 @@ namespace Concert.Infrastructure.Persistence.Migrations.SqlServer
 
                     b.Property<string>("Name")
                         .IsRequired()
-                        .HasMaxLength(50)
-                        .HasColumnType("nvarchar(50)");
+                        .HasMaxLength(600)
+                        .HasColumnType("nvarchar(600)");
 
                     b.Property<string>("NormalizedEmail")
                         .HasMaxLength(254)
@@ -527,8 +540,14 @@ namespace Concert.Infrastructure.Persistence.Migrations.SqlServer
                         .IsRequired();
                 });
 
-            modelBuilder.Entity("Concert.Domain.Payments.Payment", b =>
+            modelBuilder.Entity("Concert.Domain.Payments.PaymentItem", b =>
                 {
+                    b.HasOne("Concert.Domain.Payments.Payment", null)
+                        .WithMany("Items")
+                        .HasForeignKey("PaymentId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
                     b.HasOne("Concert.Domain.Reservations.Reservation", null)
                         .WithMany()
                         .HasForeignKey("ReservationId")
@@ -568,6 +587,11 @@ namespace Concert.Infrastructure.Persistence.Migrations.SqlServer
             modelBuilder.Entity("Concert.Domain.Concerts.ConcertSchedule", b =>
                 {
                     b.Navigation("Seats");
+                });
+
+            modelBuilder.Entity("Concert.Domain.Payments.Payment", b =>
+                {
+                    b.Navigation("Items");
                 });
 #pragma warning restore 612, 618
         }

@@ -213,20 +213,33 @@ namespace Concert.Infrastructure.Persistence.Migrations.Sqlite
                     b.Property<DateTime>("PaidAt")
                         .HasColumnType("TEXT");
 
-                    b.Property<long>("ReservationId")
-                        .HasColumnType("INTEGER");
-
                     b.Property<long>("UserId")
                         .HasColumnType("INTEGER");
 
                     b.HasKey("Id");
 
-                    b.HasIndex("ReservationId")
-                        .IsUnique();
-
                     b.HasIndex("UserId");
 
                     b.ToTable("Payments");
+                });
+
+            modelBuilder.Entity("Concert.Domain.Payments.PaymentItem", b =>
+                {
+                    b.Property<long>("PaymentId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Line")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("ReservationId")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("PaymentId", "Line");
+
+                    b.HasIndex("ReservationId")
+                        .IsUnique();
+
+                    b.ToTable("PaymentItems", (string)null);
                 });
 
             modelBuilder.Entity("Concert.Domain.Queue.QueueGate", b =>
@@ -415,7 +428,7 @@ namespace Concert.Infrastructure.Persistence.Migrations.Sqlite
 
                     b.Property<string>("Name")
                         .IsRequired()
-                        .HasMaxLength(50)
+                        .HasMaxLength(600)
                         .HasColumnType("TEXT");
 
                     b.Property<string>("NormalizedEmail")
@@ -500,8 +513,14 @@ namespace Concert.Infrastructure.Persistence.Migrations.Sqlite
                         .IsRequired();
                 });
 
-            modelBuilder.Entity("Concert.Domain.Payments.Payment", b =>
+            modelBuilder.Entity("Concert.Domain.Payments.PaymentItem", b =>
                 {
+                    b.HasOne("Concert.Domain.Payments.Payment", null)
+                        .WithMany("Items")
+                        .HasForeignKey("PaymentId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
                     b.HasOne("Concert.Domain.Reservations.Reservation", null)
                         .WithMany()
                         .HasForeignKey("ReservationId")
@@ -541,6 +560,11 @@ namespace Concert.Infrastructure.Persistence.Migrations.Sqlite
             modelBuilder.Entity("Concert.Domain.Concerts.ConcertSchedule", b =>
                 {
                     b.Navigation("Seats");
+                });
+
+            modelBuilder.Entity("Concert.Domain.Payments.Payment", b =>
+                {
+                    b.Navigation("Items");
                 });
 #pragma warning restore 612, 618
         }
