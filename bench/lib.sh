@@ -24,6 +24,7 @@ export BENCH_THREADS
 
 BENCH_TMP=""
 BENCH_PID=""
+BENCH_SIGNING_KEY=""   # Auth:SigningKey of this run, made in bench_init; mint_bearers signs with it
 BENCH_URL=""
 BENCH_DB=""
 
@@ -53,6 +54,8 @@ bench_init() {
   command -v sqlite3 >/dev/null || missing+=(sqlite3)
   command -v curl >/dev/null || missing+=(curl)
   command -v jq >/dev/null || missing+=(jq)
+  command -v openssl >/dev/null || missing+=(openssl)
+  command -v python3 >/dev/null || missing+=(python3)
   if ((${#missing[@]})); then
     log "installing ${missing[*]}"
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
@@ -61,7 +64,16 @@ bench_init() {
   BENCH_TMP="$(mktemp -d "${TMPDIR:-/tmp}/concert-bench.XXXXXX")"
   trap bench_cleanup EXIT
   trap 'exit 130' INT TERM
+  # Outside Development the service needs a signing key; a fresh one per run, known to the bench so that it can
+  # sign its seeded users' bearer tokens as the service would (mint_bearers).
+  BENCH_SIGNING_KEY="$(openssl rand -base64 32)"
+  export BENCH_SIGNING_KEY
 }
+
+# mint_bearers < user ids (one a line) > bearer tokens (one a line, same order): HS256 JWTs signed with this run's
+# key, with the claims the service itself issues (bench/mint_bearers.py). For users seeded straight into the
+# database, which have no email or password to sign in with.
+mint_bearers() { python3 "$BENCH_ROOT/mint_bearers.py"; }
 
 bench_build() {
   if [[ -n "${SERVICE_DLL:-}" ]]; then
@@ -92,6 +104,8 @@ bench_start() {
     cd "$outdir"
     exec env "$@" \
       ASPNETCORE_ENVIRONMENT=Production \
+      Auth__SigningKey="$BENCH_SIGNING_KEY" \
+      RateLimits__Enabled=false \
       ASPNETCORE_URLS="http://127.0.0.1:0" \
       Database__Provider=Sqlite \
       Database__SqlitePath="$BENCH_DB" \
@@ -117,11 +131,13 @@ bench_start() {
   log "service ready at $BENCH_URL (pid $BENCH_PID, db $BENCH_DB)"
 }
 
-# api METHOD PATH [JSON] [TOKEN]: one request; prints the body, fails on a non-2xx answer.
+# api METHOD PATH [JSON] [BEARER] [QUEUE_TOKEN]: one request, signed in with BEARER when given (every endpoint
+# but sign-up, sign-in, the concert list and health needs one); prints the body, fails on a non-2xx answer.
 api() {
-  local method=$1 path=$2 body=${3:-} token=${4:-}
+  local method=$1 path=$2 body=${3:-} bearer=${4:-} token=${5:-}
   local args=(-sS --max-time 30 -X "$method" -w '\n%{http_code}')
   [[ -n "$body" ]] && args+=(-H 'Content-Type: application/json' --data "$body")
+  [[ -n "$bearer" ]] && args+=(-H "Authorization: Bearer $bearer")
   [[ -n "$token" ]] && args+=(-H "Queue-Token: $token")
   local out code
   out="$(curl "${args[@]}" "$BENCH_URL$path")"
@@ -134,7 +150,8 @@ api() {
 # sql QUERY: runs against the service's SQLite file (WAL; waits up to 30 s for the writer lock).
 sql() { sqlite3 -batch -noheader -cmd '.timeout 30000' "$BENCH_DB" "$1"; }
 
-# batch_config < lines "METHOD<TAB>PATH<TAB>JSON BODY<TAB>QUEUE TOKEN<TAB>OUTPUT FILE" (empty fields allowed):
+# batch_config < lines "METHOD<TAB>PATH<TAB>JSON BODY<TAB>BEARER<TAB>QUEUE TOKEN<TAB>OUTPUT FILE" (empty fields
+# allowed):
 # a curl config file with one transfer per line, each writing "status seconds" when it ends.
 batch_config() {
   awk -F'\t' -v base="$BENCH_URL" -v timeout="$BENCH_TIMEOUT" '
@@ -144,8 +161,9 @@ batch_config() {
       print "url = " q(base $2)
       print "request = " q($1)
       if ($3 != "") { print "header = \"Content-Type: application/json\""; print "data = " q($3) }
-      if ($4 != "") print "header = " q("Queue-Token: " $4)
-      print "output = " q($5 == "" ? "/dev/null" : $5)
+      if ($4 != "") print "header = " q("Authorization: Bearer " $4)
+      if ($5 != "") print "header = " q("Queue-Token: " $5)
+      print "output = " q($6 == "" ? "/dev/null" : $6)
       print "write-out = \"%{http_code} %{time_total}\\n\""
       print "max-time = " timeout
       print "silent"
@@ -176,6 +194,20 @@ percentiles() {
     printf "%.3f %.3f\n", t[i50] * 1000, t[i99] * 1000 }'
 }
 
+# timed_batch NAME CONFIG RESULTS (a list that can run once: payments, sign-ups): runs the batch over BENCH_CONNECTIONS connections; prints a wrk_run-like line
+# (name rps p50 p99 requests non2xx 0 0 0 0) with rps = requests / wall time.
+timed_batch() {
+  local name=$1 t0 t1 n p50 p99 non2xx
+  t0=$(now_s)
+  batch_run "$2" "$BENCH_CONNECTIONS" >"$3"
+  t1=$(now_s)
+  n="$(wc -l <"$3")"
+  read -r p50 p99 <<<"$(percentiles "$3")"
+  non2xx="$(awk '$1 !~ /^2/' "$3" | wc -l)"
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t0\t0\t0\t0\n' "$name" \
+    "$(awk -v n="$n" -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", n / (b - a) }')" "$p50" "$p99" "$n" "$non2xx"
+}
+
 # now_s: a wall clock in seconds with decimals.
 now_s() { date +%s.%N; }
 
@@ -186,7 +218,7 @@ NOW_SQL="strftime('%Y-%m-%d %H:%M:%f','now') || '0000'"
 # won (written as one charge in the history, so the balance equals its history) and an active token that lasts
 # an hour. Inserted straight into the SQLite file while the service runs (setup through the API would cost more
 # than the measurements: every write commits with an fsync). MaxActiveTokens must be >= N. Writes
-# $BENCH_TMP/tokens.txt: line i is user i's token.
+# $BENCH_TMP/tokens.txt and $BENCH_TMP/bearers.txt: line i is user i's queue token and bearer token.
 seed_active_users() {
   local n=$1 balance=${2:-0}
   [[ "$(sql "SELECT count(*) FROM Users;")" == 0 ]] || die "seed_active_users needs a fresh database"
@@ -203,12 +235,16 @@ seed_active_users() {
        COMMIT;" >/dev/null
   sql "SELECT Token FROM QueueTokens ORDER BY UserId;" >"$BENCH_TMP/tokens.txt"
   [[ "$(wc -l <"$BENCH_TMP/tokens.txt")" == "$n" ]] || die "expected $n tokens"
-  # Through the API: the first and the last user are active, with the balance given.
-  local u status
+  seq 1 "$n" | mint_bearers >"$BENCH_TMP/bearers.txt"
+  [[ "$(wc -l <"$BENCH_TMP/bearers.txt")" == "$n" ]] || die "expected $n bearer tokens"
+  # Through the API, signed in as each: the first and the last user are active, with the balance given.
+  local u status bearer
   for u in 1 "$n"; do
-    status="$(api GET /api/queue/tokens/current '' "$(sed -n "${u}p" "$BENCH_TMP/tokens.txt")" | jq -r .status)"
+    bearer="$(sed -n "${u}p" "$BENCH_TMP/bearers.txt")"
+    [[ "$(api GET /api/users/me '' "$bearer" | jq .id)" == "$u" ]] || die "user $u's bearer token does not sign in as user $u"
+    status="$(api GET /api/queue/tokens/current '' "$bearer" "$(sed -n "${u}p" "$BENCH_TMP/tokens.txt")" | jq -r .status)"
     [[ "$status" == active ]] || die "user $u's token reads $status, expected active"
-    [[ "$(api GET "/api/users/$u/balance" | jq .balance)" == "$balance" ]] || die "user $u's balance is not $balance"
+    [[ "$(api GET "/api/users/$u/balance" '' "$bearer" | jq .balance)" == "$balance" ]] || die "user $u's balance is not $balance"
   done
 }
 

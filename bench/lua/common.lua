@@ -38,6 +38,22 @@ function read_lines(path)
   return lines
 end
 
+-- The bench's callers: line i of $BENCH_TOKENS (queue tokens) belongs to the user whose bearer token is line i of
+-- $BENCH_BEARERS, as every client sends both. Returns the two lists; fails loudly if they are not aligned.
+function read_callers()
+  local tokens = read_lines(os.getenv("BENCH_TOKENS"))
+  local bearers = read_lines(os.getenv("BENCH_BEARERS"))
+  assert(#tokens == #bearers, "BENCH_TOKENS and BENCH_BEARERS differ in length")
+  for j = 1, #bearers do bearers[j] = "Bearer " .. bearers[j] end
+  return tokens, bearers
+end
+
+-- A thread's first index into a list of n callers: each thread starts at its own share.
+function first_index(n)
+  local nthreads = tonumber(os.getenv("BENCH_THREADS")) or 1
+  return math.floor(n * (tid or 0) / nthreads)
+end
+
 function done(summary, latency, requests)
   local c201, c409, cother = 0, 0, 0
   for _, t in ipairs(threads) do

@@ -1,16 +1,15 @@
--- GET of wrk's URL (the queue poll, the seat map, ...), each request with the next token of $BENCH_TOKENS, so the
--- load is spread over many different callers.
+-- GET of wrk's URL (the queue poll, the seat map, ...), each request as the next caller of $BENCH_TOKENS /
+-- $BENCH_BEARERS (its bearer token and its own queue token), so the load is spread over many different callers.
 dofile(os.getenv("BENCH_LUA_DIR") .. "/common.lua")
 
-local tokens, i
+local tokens, bearers, i
 
 function init(args)
-  tokens = read_lines(os.getenv("BENCH_TOKENS"))
-  local nthreads = tonumber(os.getenv("BENCH_THREADS")) or 1
-  i = math.floor(#tokens * (tid or 0) / nthreads)
+  tokens, bearers = read_callers()
+  i = first_index(#tokens)
 end
 
 function request()
   i = i % #tokens + 1
-  return wrk.format("GET", nil, { ["Queue-Token"] = tokens[i] })
+  return wrk.format("GET", nil, { ["Authorization"] = bearers[i], ["Queue-Token"] = tokens[i] })
 end

@@ -30,9 +30,10 @@ measure() {
   local mode=$1 scraper=""
   bench_start Telemetry__Enabled="$mode" \
     Queue__MaxActiveTokens=1 Queue__WaitingTokenIdleTimeout=02:00:00 Queue__ActiveTokenLifetime=02:00:00
-  local head
-  head="$(api POST /api/users '{"name":"bench-head"}' | jq -r .id)"
-  [[ "$(api POST /api/queue/tokens "{\"userId\":$head}" | jq -r .status)" == active ]] || die "the first user is not active"
+  local head head_bearer
+  head="$(api POST /api/users '{"name":"bench-head","email":"bench-head@example.com","password":"bench-head-password"}' | jq -r .id)"
+  head_bearer="$(api POST /api/auth/token '{"email":"bench-head@example.com","password":"bench-head-password"}' | jq -r .accessToken)"
+  [[ "$(api POST /api/queue/tokens '' "$head_bearer" | jq -r .status)" == active ]] || die "the first user is not active"
   sql "BEGIN IMMEDIATE;
        WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c WHERE i < $WAITING)
        INSERT INTO Users (Name, CreatedAt, Version) SELECT 'bench-' || i, $NOW_SQL, 0 FROM c;
@@ -40,8 +41,11 @@ measure() {
        INSERT INTO QueueTokens (Token, UserId, LiveUserId, Status, IssuedAt, LastSeenAt)
          SELECT lower(hex(randomblob(16))), Id, Id, 1, $NOW_SQL, $NOW_SQL FROM Users WHERE Id > $head ORDER BY Id;
        COMMIT;" >/dev/null
-  export BENCH_TOKENS="$BENCH_TMP/tokens.txt"
-  sql "SELECT Token FROM QueueTokens WHERE Status = 1;" | shuf >"$BENCH_TOKENS"
+  # Every poll as a client sends it: the waiting user's bearer (minted with this run's key) beside its queue token.
+  export BENCH_TOKENS="$BENCH_TMP/tokens.txt" BENCH_BEARERS="$BENCH_TMP/bearers.txt"
+  sql "SELECT Token || '|' || UserId FROM QueueTokens WHERE Status = 1;" | shuf >"$BENCH_TMP/callers.txt"
+  cut -d'|' -f1 "$BENCH_TMP/callers.txt" >"$BENCH_TOKENS"
+  cut -d'|' -f2 "$BENCH_TMP/callers.txt" | mint_bearers >"$BENCH_BEARERS"
   sleep 6   # a rank snapshot of the whole line (every 5 s)
   if [[ "$mode" == true ]]; then
     [[ "$(curl -fsS "$BENCH_URL/metrics" | grep -c '^concert_queue_waiting')" == 1 ]] || die "no concert_queue_waiting on /metrics"

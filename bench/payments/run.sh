@@ -30,32 +30,19 @@ seed_active_users "$USERS" "$BALANCE"
 log "user i holds seat i (through the API)"
 t0=$(now_s)
 mkdir -p "$BENCH_TMP/hold"
-paste <(seq 1 "$USERS") "$BENCH_TMP/tokens.txt" \
-  | awk -F'\t' -v d="$BENCH_TMP/hold" '{ printf "POST\t/api/reservations\t{\"seatId\":%d}\t%s\t%s/%d.json\n", $1, $2, d, $1 }' \
+paste <(seq 1 "$USERS") "$BENCH_TMP/bearers.txt" "$BENCH_TMP/tokens.txt" \
+  | awk -F'\t' -v d="$BENCH_TMP/hold" '{ printf "POST\t/api/reservations\t{\"seatId\":%d}\t%s\t%s\t%s/%d.json\n", $1, $2, $3, d, $1 }' \
   | batch_config >"$BENCH_TMP/hold.cfg"
 batch_run "$BENCH_TMP/hold.cfg" 16 >"$BENCH_TMP/hold.out"
 batch_expect 201 "$BENCH_TMP/hold.out" "$USERS holds"
 jq -r .id $(seq -f "$BENCH_TMP/hold/%g.json" 1 "$USERS") >"$BENCH_TMP/reservations.txt"
 log "$USERS holds in $(awk -v a="$t0" -v b="$(now_s)" 'BEGIN { printf "%.1f", b - a }') s"
 
-# pay_config FROM TO: the payments of users FROM..TO (token i checks out reservation i alone).
+# pay_config FROM TO: the payments of users FROM..TO (user i, signed in, with token i, checks out reservation i
+# alone: {"reservationIds": [id]}, the checkout body main takes).
 pay_config() {
-  paste "$BENCH_TMP/tokens.txt" "$BENCH_TMP/reservations.txt" | sed -n "$1,$2p" \
-    | awk -F'\t' '{ printf "POST\t/api/payments\t{\"reservationIds\":[%d]}\t%s\t\n", $2, $1 }' | batch_config
-}
-
-# timed_batch NAME CONFIG RESULTS: runs the batch over BENCH_CONNECTIONS connections; prints a wrk_run-like line
-# (name rps p50 p99 requests non2xx 0 0 0 0) with rps = requests / wall time.
-timed_batch() {
-  local name=$1 t0 t1 n p50 p99 non2xx
-  t0=$(now_s)
-  batch_run "$2" "$BENCH_CONNECTIONS" >"$3"
-  t1=$(now_s)
-  n="$(wc -l <"$3")"
-  read -r p50 p99 <<<"$(percentiles "$3")"
-  non2xx="$(awk '$1 !~ /^2/' "$3" | wc -l)"
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t0\t0\t0\t0\n' "$name" \
-    "$(awk -v n="$n" -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", n / (b - a) }')" "$p50" "$p99" "$n" "$non2xx"
+  paste "$BENCH_TMP/bearers.txt" "$BENCH_TMP/tokens.txt" "$BENCH_TMP/reservations.txt" | sed -n "$1,$2p" \
+    | awk -F'\t' '{ printf "POST\t/api/payments\t{\"reservationIds\":[%d]}\t%s\t%s\t\n", $3, $1, $2 }' | batch_config
 }
 
 log "warm-up: payments 1..$WARM"
@@ -71,7 +58,7 @@ log "$(table_row "$pay")"
 batch_expect 201 "$BENCH_TMP/pay.out" "measured payments"
 
 # The baseline sent the same way: the same number of GET /health/live over as many connections.
-seq 1 "$MEASURED" | awk '{ print "GET\t/health/live\t\t\t" }' | batch_config >"$BENCH_TMP/live.cfg"
+seq 1 "$MEASURED" | awk '{ print "GET\t/health/live\t\t\t\t" }' | batch_config >"$BENCH_TMP/live.cfg"
 batch_run "$BENCH_TMP/live.cfg" "$BENCH_CONNECTIONS" >/dev/null   # warm
 live="$(timed_batch "/health/live x $MEASURED (same client)" "$BENCH_TMP/live.cfg" "$BENCH_TMP/live.out")"
 log "$(table_row "$live")"
@@ -93,7 +80,7 @@ check_payments() {
 read -r n_pay n_distinct n_sold n_confirmed n_expired n_wrong_balance n_unbalanced <<<"$(check_payments)"
 
 # Charges: repeatable, so duration-based with wrk, 1 won each, over all users round-robin.
-export BENCH_USERS="$USERS" BENCH_CHARGE_AMOUNT=1
+export BENCH_BEARERS="$BENCH_TMP/bearers.txt" BENCH_CHARGE_AMOUNT=1
 wrk_warm / "$BENCH_ROOT/payments/charge.lua"
 sleep 1   # requests wrk left in flight finish on the server before counting
 charges_before="$(sql "SELECT count(*) FROM BalanceEntries WHERE Kind = 1;")"

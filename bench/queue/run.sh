@@ -22,8 +22,12 @@ bench_start \
   Queue__ActiveTokenLifetime=02:00:00
 bench_settings
 
-head_user="$(api POST /api/users '{"name":"bench-head"}' | jq -r .id)"
-head_status="$(api POST /api/queue/tokens "{\"userId\":$head_user}" | jq -r .status)"
+# The head of the line signs up and signs in through the API, as a client would, and joins (no body: the bearer
+# says who joins).
+head_login='{"email":"bench-head@example.com","password":"bench-head-password"}'
+api POST /api/users '{"name":"bench-head","email":"bench-head@example.com","password":"bench-head-password"}' >/dev/null
+head_bearer="$(api POST /api/auth/token "$head_login" | jq -r .accessToken)"
+head_status="$(api POST /api/queue/tokens '' "$head_bearer" | jq -r .status)"
 [[ "$head_status" == "active" ]] || die "the first user should be active, is $head_status"
 
 
@@ -70,14 +74,19 @@ for size in $SIZES; do
   log "filled in $((SECONDS - t0)) s; waiting for the admission worker's rank snapshot"
   wait_snapshot "$filled_at" $(((size + 499) / 500 + ((size - 1) % 500 != 0)))   # every 500th, and the last
 
-  export BENCH_TOKENS="$BENCH_TMP/tokens-$size.txt"
-  sql "SELECT Token FROM QueueTokens WHERE Status = 1;" | shuf >"$BENCH_TOKENS"
+  # Every poll as a client sends it: the waiting user's bearer token (minted with this run's key) and its own queue
+  # token, the two files aligned line by line, in a shuffled order.
+  export BENCH_TOKENS="$BENCH_TMP/tokens-$size.txt" BENCH_BEARERS="$BENCH_TMP/bearers-$size.txt"
+  sql "SELECT Token || '|' || UserId FROM QueueTokens WHERE Status = 1;" | shuf >"$BENCH_TMP/callers-$size.txt"
+  cut -d'|' -f1 "$BENCH_TMP/callers-$size.txt" >"$BENCH_TOKENS"
+  cut -d'|' -f2 "$BENCH_TMP/callers-$size.txt" | mint_bearers >"$BENCH_BEARERS"
+  [[ "$(wc -l <"$BENCH_BEARERS")" == "$size" ]] || die "expected $size bearer tokens"
   # The last one in line must read its true place.
-  last="$(sql "SELECT Token FROM QueueTokens WHERE Status = 1 ORDER BY Id DESC LIMIT 1;")"
-  last_status="$(api GET /api/queue/tokens/current '' "$last")"
+  IFS='|' read -r last last_user <<<"$(sql "SELECT Token, UserId FROM QueueTokens WHERE Status = 1 ORDER BY Id DESC LIMIT 1;")"
+  last_status="$(api GET /api/queue/tokens/current '' "$(mint_bearers <<<"$last_user")" "$last")"
   last_pos="$(jq -r .position <<<"$last_status")"
   [[ "$last_pos" == "$size" ]] || die "the last waiting token reads position $last_pos, expected $size: $last_status"
-  log "last in line reads position $last_pos; $(wc -l <"$BENCH_TOKENS") distinct tokens polled round-robin"
+  log "last in line reads position $last_pos; $(wc -l <"$BENCH_TOKENS") distinct callers poll round-robin, each with its bearer"
 
   if [[ -z "${warmed:-}" ]]; then
     # Once, before the first measurement: a long warm-up of both paths, so the first size is not measured on a

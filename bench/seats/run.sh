@@ -18,8 +18,11 @@ bench_settings
 log "seeding $USERS users with active tokens"
 t0=$SECONDS
 seed_active_users "$USERS"
-export BENCH_TOKENS="$BENCH_TMP/tokens-shuffled.txt"
-shuf "$BENCH_TMP/tokens.txt" >"$BENCH_TOKENS"
+# The callers in a shuffled order, each queue token beside its user's bearer token (line by line).
+export BENCH_TOKENS="$BENCH_TMP/tokens-shuffled.txt" BENCH_BEARERS="$BENCH_TMP/bearers-shuffled.txt"
+paste "$BENCH_TMP/tokens.txt" "$BENCH_TMP/bearers.txt" | shuf >"$BENCH_TMP/callers-shuffled.txt"
+cut -f1 "$BENCH_TMP/callers-shuffled.txt" >"$BENCH_TOKENS"
+cut -f2 "$BENCH_TMP/callers-shuffled.txt" >"$BENCH_BEARERS"
 log "ready in $((SECONDS - t0)) s"
 
 # Warm the hold path on the other schedules (seats 51..450), so the rush on schedule 1 is not a cold start. Each
@@ -43,7 +46,7 @@ done
 sleep 1   # holds that wrk left in flight commit (unanswered) before the count
 
 # Exactly 50 winners: seen through the API (any token) and in the database (one reservation per seat).
-seats_json="$(api GET /api/concerts/1/schedules/1/seats '' "$(head -n 1 "$BENCH_TOKENS")")"
+seats_json="$(api GET /api/concerts/1/schedules/1/seats '' "$(head -n 1 "$BENCH_BEARERS")" "$(head -n 1 "$BENCH_TOKENS")")"
 held="$(jq '[.[] | select(.status == "held")] | length' <<<"$seats_json")"
 available="$(jq '[.[] | select(.status == "available")] | length' <<<"$seats_json")"
 read -r rows distinct <<<"$(sql "SELECT count(*), count(DISTINCT SeatId) FROM Reservations WHERE ScheduleId = 1;" | tr '|' ' ')"
