@@ -44,6 +44,7 @@ builder.Services.AddHttpContextAccessor();
 builder.Services.AddScoped<IQueueTokenAccessor, HttpQueueTokenAccessor>();
 builder.Services.AddScoped<ICurrentUser, HttpCurrentUser>();
 builder.Services.AddBearerAuthentication();
+builder.Services.AddRateLimits(builder.Configuration);
 builder.Services.AddTelemetry(builder.Configuration);
 
 builder.Services.AddMediator(options =>
@@ -97,6 +98,12 @@ catch (StartupException e)
 
 // Outermost, so the request line carries the status the client got (a domain 404 is logged as 404, not as the 500
 // of the exception passing through); a real 500 is logged once, by ApiExceptionHandler, with its traceId.
+// First: the client address every later step sees is the one the configured proxies vouch for (and, with none
+// configured, the connection's own: X-Forwarded-For from anyone else is not believed).
+if (app.Configuration.GetSection("RateLimits:KnownProxies").Get<string[]>() is { Length: > 0 })
+{
+    app.UseForwardedHeaders();
+}
 app.UseSerilogRequestLogging();
 app.UseExceptionHandler(new ExceptionHandlerOptions { SuppressDiagnosticsCallback = _ => true });
 app.UseStatusCodePages(context =>
@@ -110,6 +117,8 @@ app.UseDefaultFiles();
 app.UseStaticFiles();
 // Before the body is looked at: an unsigned caller is 401 whatever they send.
 app.UseAuthentication();
+// After authentication (joins are limited per user), before anything else: a 429 may come first.
+app.UseRateLimiter();
 app.UseAuthorization();
 app.UseMiddleware<Utf8JsonBodyMiddleware>();
 app.UseOutputCache();

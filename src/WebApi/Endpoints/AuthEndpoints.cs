@@ -14,6 +14,7 @@ public sealed class AuthEndpoints : IEndpointGroup
         group.MapPost("/token", async (SignInCommand command, IMediator mediator, CancellationToken ct) =>
                 TypedResults.Ok(await mediator.Send(command, ct)))
             .WithName("SignIn").WithSummary("Sign in: a bearer access token for the email and password")
+            .RequireRateLimiting(RateLimits.SignIn)
             .Produces<AccessTokenDto>().ProducesValidationProblem().ProducesProblem(401).ProducesProblem(429);
     }
 }

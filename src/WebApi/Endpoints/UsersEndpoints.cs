@@ -26,6 +26,7 @@ public sealed class UsersEndpoints : IEndpointGroup
             })
             .WithName("CreateUser").WithSummary("Sign up: a user with an email and a password (balance 0)")
             .AllowAnonymous()
+            .RequireRateLimiting(RateLimits.SignUp)
             .ProducesValidationProblem().ProducesProblem(409).ProducesProblem(429);
 
         group.MapGet("/me", async (IMediator mediator, CancellationToken ct) =>

@@ -1,0 +1,90 @@
+using System.Globalization;
+using System.Net;
+using System.Threading.RateLimiting;
+using Microsoft.AspNetCore.HttpOverrides;
+using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.IdentityModel.JsonWebTokens;
+
+namespace Concert.WebApi.Infrastructure;
+
+/// <summary>The <c>RateLimits</c> section. Limits are per instance: with N instances a client gets up to N × each.</summary>
+public sealed class RateLimitOptions
+{
+    public const string Section = "RateLimits";
+
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>Sign-ups per client address per window.</summary>
+    public int SignUps { get; set; } = 10;
+
+    /// <summary>Sign-ins per client address per window (the per-account lockout is separate and shared).</summary>
+    public int SignIns { get; set; } = 30;
+
+    /// <summary>Joins per signed-in user per window (a join of a user with a live token answers that token).</summary>
+    public int Joins { get; set; } = 20;
+
+    public TimeSpan Window { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>Proxies whose <c>X-Forwarded-For</c> is believed; nobody else's is.</summary>
+    public string[] KnownProxies { get; set; } = [];
+}
+
+/// <summary>ASP.NET Core's own rate limiter: fixed windows per client address (sign-up, sign-in) and per user (join).</summary>
+public static class RateLimits
+{
+    public const string SignUp = "sign-up";
+    public const string SignIn = "sign-in";
+    public const string Join = "join";
+
+    public static IServiceCollection AddRateLimits(this IServiceCollection services, IConfiguration configuration)
+    {
+        var options = configuration.GetSection(RateLimitOptions.Section).Get<RateLimitOptions>() ?? new RateLimitOptions();
+        services.Configure<ForwardedHeadersOptions>(forwarded =>
+        {
+            forwarded.ForwardedHeaders = ForwardedHeaders.XForwardedFor;
+            // The defaults trust loopback; the contract trusts only the proxies configured.
+            forwarded.KnownIPNetworks.Clear();
+#pragma warning disable CS0618, ASPDEPR005 // the older list is still consulted and still holds 127.0.0.0/8
+            forwarded.KnownNetworks.Clear();
+#pragma warning restore CS0618, ASPDEPR005
+            forwarded.KnownProxies.Clear();
+            foreach (var proxy in options.KnownProxies)
+            {
+                forwarded.KnownProxies.Add(IPAddress.Parse(proxy));
+            }
+        });
+
+        services.AddRateLimiter(limiter =>
+        {
+            limiter.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+            limiter.OnRejected = async (context, _) =>
+            {
+                if (context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter))
+                {
+                    context.HttpContext.Response.Headers.RetryAfter =
+                        Math.Max(1, (long)Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+                }
+
+                var (code, detail) = Problems.ForStatus(StatusCodes.Status429TooManyRequests);
+                await Problems.WriteAsync(context.HttpContext, StatusCodes.Status429TooManyRequests, code, detail);
+            };
+            limiter.AddPolicy(SignUp, http => Window(options, options.SignUps, $"address:{Address(http)}"));
+            limiter.AddPolicy(SignIn, http => Window(options, options.SignIns, $"address:{Address(http)}"));
+            limiter.AddPolicy(Join, http => Window(options, options.Joins,
+                http.User.FindFirst(JwtRegisteredClaimNames.Sub)?.Value is { } user ? $"user:{user}" : $"address:{Address(http)}"));
+        });
+        return services;
+    }
+
+    private static string Address(HttpContext http) => http.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+
+    private static RateLimitPartition<string> Window(RateLimitOptions options, int permits, string key) =>
+        options.Enabled
+            ? RateLimitPartition.GetFixedWindowLimiter(key, _ => new FixedWindowRateLimiterOptions
+            {
+                PermitLimit = permits,
+                Window = options.Window,
+                QueueLimit = 0,
+            })
+            : RateLimitPartition.GetNoLimiter(key);
+}
