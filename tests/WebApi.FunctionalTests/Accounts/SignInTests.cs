@@ -1,18 +1,16 @@
-using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using Concert.WebApi.FunctionalTests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Serilog.Core;
-using Serilog.Events;
 
 namespace Concert.WebApi.FunctionalTests.Accounts;
 
 /// <summary>Sign-up, sign-in, who am I, and the lockout: POST /api/users, POST /api/auth/token, GET /api/users/me.</summary>
 public sealed class SignInTests : IAsyncLifetime
 {
-    private readonly LogCapture _logs = new();
+    private readonly CapturingLogSink _logs = new();
     private TestApi _api = null!;
 
     private HttpClient Client => _api.Client;
@@ -253,12 +251,5 @@ public sealed class SignInTests : IAsyncLifetime
 
             Assert.DoesNotContain(secret, text.ToString() + e.Exception, StringComparison.Ordinal);
         });
-    }
-
-    private sealed class LogCapture : ILogEventSink
-    {
-        public ConcurrentQueue<LogEvent> Events { get; } = new();
-
-        public void Emit(LogEvent logEvent) => Events.Enqueue(logEvent);
     }
 }
