@@ -13,12 +13,38 @@ public static class AuthenticationSetup
 
     public static IServiceCollection AddBearerAuthentication(this IServiceCollection services)
     {
+        services.AddSingleton<ValidatedBearerCache>();
         services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
         services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
-            .Configure<SigningKeys, TimeProvider>((options, keys, clock) =>
+            .Configure<SigningKeys, TimeProvider, ValidatedBearerCache>((options, keys, clock, cache) =>
             {
                 options.MapInboundClaims = false;
                 options.TimeProvider = clock;
+                options.Events = new JwtBearerEvents
+                {
+                    // A token validated before is taken from memory until its own expiry (ValidatedBearerCache).
+                    OnMessageReceived = context =>
+                    {
+                        var header = context.Request.Headers.Authorization.ToString();
+                        if (header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)
+                            && cache.TryGet(header[7..].Trim(), out var principal))
+                        {
+                            context.Principal = principal;
+                            context.Success();
+                        }
+
+                        return Task.CompletedTask;
+                    },
+                    OnTokenValidated = context =>
+                    {
+                        if (context.SecurityToken is JsonWebToken token && context.Principal is { } principal)
+                        {
+                            cache.Add(token.EncodedToken, principal, token.ValidTo);
+                        }
+
+                        return Task.CompletedTask;
+                    },
+                };
                 options.TokenValidationParameters = new TokenValidationParameters
                 {
                     ValidIssuer = AuthOptions.Issuer,
