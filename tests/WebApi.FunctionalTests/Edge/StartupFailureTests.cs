@@ -49,6 +49,19 @@ public sealed class StartupFailureTests : IDisposable
         await AssertExitsWithOneLineAsync(path, "read-only");
     }
 
+    [Fact]
+    public async Task Outside_development_a_missing_signing_key_exits_1_with_one_clear_line()
+    {
+        var (exitCode, lines) = await RunServiceAsync(Path.Combine(_folder, "no-key.db"));
+
+        var output = string.Join('\n', lines);
+        Assert.True(exitCode == 1, $"exit code {exitCode}, output:\n{output}");
+        var line = Assert.Single(lines, l => l.Contains("Cannot start", StringComparison.Ordinal));
+        Assert.Contains("Auth:SigningKey is not set", line, StringComparison.Ordinal);
+        Assert.DoesNotContain("Exception", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", output, StringComparison.Ordinal);
+    }
+
     private static async Task AssertExitsWithOneLineAsync(string path, string reason)
     {
         var (exitCode, lines) = await RunServiceAsync(path);
