@@ -23,6 +23,9 @@ public static class DependencyInjection
         services.AddSingleton<QueueSnapshotCache>();
         services.AddSingleton<QueueTokenView>();
         services.AddScoped<QueueService>();
+        services.AddScoped<QueuePoll>();
+        services.AddSingleton<QueueChanges>();
+        services.AddSingleton<QueueStatusStreams>();
         services.AddScoped<Sweeper>();
         services.AddSingleton(TimeProvider.System);
 

@@ -17,7 +17,8 @@ public sealed class QueueService(
     IOptions<QueueOptions> options,
     ILogger<QueueService> logger,
     QueueSnapshotCache snapshots,
-    QueueTokenView view)
+    QueueTokenView view,
+    QueueChanges changes)
 {
     /// <summary>How far back each view refresh looks for expiries, beyond its previous one: covers transactions
     /// that stamped their time before the previous refresh but committed after it (a write may wait up to the
@@ -84,6 +85,7 @@ public sealed class QueueService(
         {
             snapshots.Invalidate();
             view.Evict(admittedTokens);
+            changes.Pulse();
             logger.LogInformation("Admitted {Count} waiting tokens", admitted);
         }
 
@@ -256,6 +258,10 @@ public sealed class QueueService(
         view.RefreshedAt = startedAt;
     }
 
+    /// <summary>Refreshes the snapshot and the view unless this instance did within the last second (its open
+    /// streams then look again); what keeps streams moving when nobody polls here.</summary>
+    public Task RefreshSnapshotIfStaleAsync(CancellationToken cancellationToken) => SnapshotAsync(cancellationToken);
+
     private async Task<QueueSnapshotCache.Snapshot> SnapshotAsync(CancellationToken cancellationToken)
     {
         if (snapshots.Current is { } cached)
@@ -284,6 +290,7 @@ public sealed class QueueService(
             marks.Select(m => m.Ahead).ToArray());
         await RefreshViewAsync(cancellationToken);
         snapshots.Set(snapshot);
+        changes.Pulse();
         return snapshot;
     }
 }

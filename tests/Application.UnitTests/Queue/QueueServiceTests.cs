@@ -36,7 +36,7 @@ public sealed class QueueServiceTests : IDisposable
         QueueSnapshotCache? snapshots = null)
     {
         var wrapped = Microsoft.Extensions.Options.Options.Create(options);
-        return new(db, clock, wrapped, NullLogger<QueueService>.Instance, snapshots ?? new QueueSnapshotCache(), view ?? new QueueTokenView(clock, wrapped));
+        return new(db, clock, wrapped, NullLogger<QueueService>.Instance, snapshots ?? new QueueSnapshotCache(), view ?? new QueueTokenView(clock, wrapped), new QueueChanges());
     }
 
     private async Task<T> WithServiceAsync<T>(Func<QueueService, Task<T>> work)

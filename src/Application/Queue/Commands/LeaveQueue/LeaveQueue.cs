@@ -9,7 +9,7 @@ public sealed record LeaveQueueCommand : ICommand, IRequireQueueToken;
 
 /// <summary>Leaves the queue; an active token's slot goes to the next in line at once.</summary>
 public sealed class LeaveQueueCommandHandler(
-    IConcertDbContext db, QueueTokenContext context, QueueService queue, QueueTokenView view)
+    IConcertDbContext db, QueueTokenContext context, QueueService queue, QueueTokenView view, QueueChanges changes)
     : ICommandHandler<LeaveQueueCommand>
 {
     public async ValueTask<Unit> Handle(LeaveQueueCommand command, CancellationToken cancellationToken)
@@ -25,6 +25,7 @@ public sealed class LeaveQueueCommandHandler(
                 .ExpireAsync(now, cancellationToken) == 1)
         {
             view.LeftHere(id, token, now, sequence);
+            changes.Pulse();   // the leaver's own stream ends, and those behind it move up
             return Unit.Value;
         }
 
@@ -36,6 +37,7 @@ public sealed class LeaveQueueCommandHandler(
             await queue.AdmitAsync(cancellationToken);
         }
 
+        changes.Pulse();
         return Unit.Value;
     }
 }
