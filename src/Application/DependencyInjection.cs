@@ -25,6 +25,9 @@ public static class DependencyInjection
         services.AddSingleton<QueueTokenView>();
         services.AddSingleton<ConcertMetrics>();
         services.AddScoped<QueueService>();
+        services.AddScoped<QueuePoll>();
+        services.AddSingleton<QueueChanges>();
+        services.AddSingleton<QueueStatusStreams>();
         services.AddScoped<Sweeper>();
         services.AddSingleton(TimeProvider.System);
 

@@ -54,6 +54,7 @@ public static class DependencyInjection
         services.AddScoped<IConcertDbContext>(sp => sp.GetRequiredService<ConcertDbContext>());
         services.AddHealthChecks().AddCheck<DatabaseWritableHealthCheck>("database", tags: ["ready"]);
 
+        services.AddHostedService<QueueChangesPulser>();
         if (configuration.GetSection(WorkerOptions.Section).Get<WorkerOptions>()?.Enabled ?? true)
         {
             services.AddHostedService<QueueAdmissionWorker>();

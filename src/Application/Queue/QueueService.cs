@@ -19,7 +19,8 @@ public sealed class QueueService(
     ILogger<QueueService> logger,
     QueueSnapshotCache snapshots,
     QueueTokenView view,
-    ConcertMetrics metrics)
+    ConcertMetrics metrics,
+    QueueChanges changes)
 {
     /// <summary>How far back each view refresh looks for expiries, beyond its previous one: covers transactions
     /// that stamped their time before the previous refresh but committed after it (a write may wait up to the
@@ -116,6 +117,7 @@ public sealed class QueueService(
         {
             snapshots.Invalidate();
             view.Evict(admittedTokens);
+            changes.Pulse();
             logger.LogInformation("Admitted {Count} waiting tokens", admitted);
         }
 
@@ -166,8 +168,8 @@ public sealed class QueueService(
     public Task<(int Idle, int Lifetime)> ExpireLapsedAsync(DateTime now, CancellationToken cancellationToken) =>
         db.QueueTokens.ExpireLapsedAsync(now, now - Options.IdleExpiryAfterLastRecordedPoll, cancellationToken);
 
-    /// <summary>Reads the gate and signposts when this instance's copy is older than a second, for the queue
-    /// gauges on an instance that no poll keeps fresh. Free when the copy is fresh (polls keep it so).</summary>
+    /// <summary>Reads the gate and signposts (and refreshes the view) when this instance's copy is older than a second:
+    /// what keeps the queue gauges and open streams moving on an instance no poll keeps fresh. Free when fresh.</summary>
     public async Task RefreshSnapshotIfStaleAsync(CancellationToken cancellationToken) =>
         await SnapshotAsync(cancellationToken);
 
@@ -289,6 +291,7 @@ public sealed class QueueService(
         view.RefreshedAt = startedAt;
     }
 
+
     private async Task<QueueSnapshotCache.Snapshot> SnapshotAsync(CancellationToken cancellationToken)
     {
         if (snapshots.Current is { } cached)
@@ -317,6 +320,7 @@ public sealed class QueueService(
             marks.Select(m => m.Ahead).ToArray());
         await RefreshViewAsync(cancellationToken);
         snapshots.Set(snapshot);
+        changes.Pulse();
         return snapshot;
     }
 }

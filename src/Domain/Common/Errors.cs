@@ -13,6 +13,10 @@ public static class Errors
         new(ErrorKind.TooManyRequests, "too_many_attempts",
             "Too many failed sign-ins to this account; try again after the Retry-After seconds.", retryAfter);
 
+    public static DomainException RateLimited(TimeSpan retryAfter) =>
+        new(ErrorKind.TooManyRequests, "rate_limited",
+            "Too many open streams here; poll instead, and try a stream again after the Retry-After seconds.", retryAfter);
+
     public static DomainException EmailTaken() =>
         new(ErrorKind.Conflict, "email_taken", "An account with this email already exists.");
 

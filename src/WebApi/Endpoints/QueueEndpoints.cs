@@ -1,7 +1,10 @@
 using Concert.Application.Queue;
 using Concert.Application.Queue.Commands.IssueQueueToken;
 using Concert.Application.Queue.Commands.LeaveQueue;
+using System.Net.ServerSentEvents;
+using System.Runtime.CompilerServices;
 using Concert.Application.Queue.Queries.GetQueueStatus;
+using Concert.Application.Queue.Queries.StreamQueueStatus;
 using Concert.WebApi.Infrastructure;
 using Mediator;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -32,6 +35,22 @@ public sealed class QueueEndpoints : IEndpointGroup
             .WithName("GetQueueStatus").WithSummary("Poll: waiting (position, estimated wait), active or expired")
             .RequiresQueueToken(active: false);
 
+        group.MapGet("/current/events", async (
+                IMediator mediator, HttpContext http, IHostApplicationLifetime lifetime, CancellationToken ct) =>
+            {
+                // Refusals (401, 429) are thrown here, before anything is written: they stay problem+json.
+                var stream = await mediator.Send(new StreamQueueStatusQuery(), ct);
+                http.Response.RegisterForDisposeAsync(stream);
+                // A stopping instance ends its streams (clients reconnect elsewhere) rather than hold up shutdown.
+                var ending = CancellationTokenSource.CreateLinkedTokenSource(ct, lifetime.ApplicationStopping);
+                http.Response.RegisterForDispose(ending);
+                return TypedResults.ServerSentEvents(Events(stream, http.Response, ending.Token));
+            })
+            .WithName("StreamQueueStatus")
+            .WithSummary("Live status: an event `status` at once and at every change; ends after `expired`")
+            .RequiresQueueToken(active: false)
+            .ProducesProblem(429);
+
         group.MapDelete("/current", async (IMediator mediator, CancellationToken ct) =>
             {
                 await mediator.Send(new LeaveQueueCommand(), ct);
@@ -39,5 +58,29 @@ public sealed class QueueEndpoints : IEndpointGroup
             })
             .WithName("LeaveQueue").WithSummary("Leave the queue; an active slot is freed at once")
             .RequiresQueueToken(active: false);
+        }
+
+    private static readonly byte[] KeepAlive = ": keep-alive\n\n"u8.ToArray();
+
+    /// <summary>The stream's statuses as <c>status</c> events. An <see cref="SseItem{T}"/> cannot be a comment, so a
+    /// keep-alive (null) is written straight to the body, between two events.</summary>
+    private static async IAsyncEnumerable<SseItem<QueueStatusDto>> Events(
+        QueueStatusStream stream, HttpResponse response, [EnumeratorCancellation] CancellationToken ct)
+    {
+        await using (stream)
+        {
+            await foreach (var status in stream.WithCancellation(ct))
+            {
+                if (status is not null)
+                {
+                    yield return new SseItem<QueueStatusDto>(status, "status");
+                }
+                else
+                {
+                    await response.Body.WriteAsync(KeepAlive, ct);
+                    await response.Body.FlushAsync(ct);
+                }
+            }
+        }
     }
 }

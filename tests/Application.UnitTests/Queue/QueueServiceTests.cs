@@ -38,7 +38,7 @@ public sealed class QueueServiceTests : IDisposable
     {
         var wrapped = Microsoft.Extensions.Options.Options.Create(options);
         return new(db, clock, wrapped, NullLogger<QueueService>.Instance, snapshots ?? new QueueSnapshotCache(), view ?? new QueueTokenView(clock, wrapped),
-            new ConcertMetrics(new DummyMeterFactory(), new QueueSnapshotCache()));
+            new ConcertMetrics(new DummyMeterFactory(), new QueueSnapshotCache()), new QueueChanges());
     }
 
     private async Task<T> WithServiceAsync<T>(Func<QueueService, Task<T>> work)

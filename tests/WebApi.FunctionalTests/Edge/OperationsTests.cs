@@ -36,6 +36,7 @@ public sealed partial class OperationsTests(SharedApi shared) : IClassFixture<Sh
         { "get", "/api/users/{}/reservations" },
         { "post", "/api/queue/tokens" },
         { "get", "/api/queue/tokens/current" },
+        { "get", "/api/queue/tokens/current/events" },
         { "delete", "/api/queue/tokens/current" },
         { "get", "/api/concerts" },
         { "get", "/api/concerts/{}/schedules" },

@@ -45,4 +45,8 @@ public sealed class QueueOptions
     /// <summary>At most this many waiting tokens in one instance's poll view (about 200 bytes each); polls of the
     /// others read the database.</summary>
     public int PollViewCapacity { get; set; } = 200_000;
+
+    /// <summary>At most this many status streams open on one instance (each holds a connection and a little
+    /// memory); beyond it a stream is refused with 429 and the client polls.</summary>
+    public int MaxStreamsPerInstance { get; set; } = 10_000;
 }

@@ -10,7 +10,7 @@ public sealed record LeaveQueueCommand : ICommand, IRequireQueueToken;
 
 /// <summary>Leaves the queue; an active token's slot goes to the next in line at once.</summary>
 public sealed class LeaveQueueCommandHandler(
-    IConcertDbContext db, QueueTokenContext context, QueueService queue, QueueTokenView view, ConcertMetrics metrics)
+    IConcertDbContext db, QueueTokenContext context, QueueService queue, QueueTokenView view, ConcertMetrics metrics, QueueChanges changes)
     : ICommandHandler<LeaveQueueCommand>
 {
     public async ValueTask<Unit> Handle(LeaveQueueCommand command, CancellationToken cancellationToken)
@@ -26,6 +26,7 @@ public sealed class LeaveQueueCommandHandler(
                 .ExpireAsync(now, cancellationToken)) == 1)
         {
             view.LeftHere(id, token, now, sequence);
+            changes.Pulse();   // the leaver's own stream ends, and those behind it move up
             return Unit.Value;
         }
 
@@ -37,6 +38,7 @@ public sealed class LeaveQueueCommandHandler(
             await queue.AdmitAsync(cancellationToken);
         }
 
+        changes.Pulse();
         return Unit.Value;
     }
 }
