@@ -12,6 +12,7 @@ public sealed class ErrorsTests
         { "invalid_credentials", ErrorKind.Unauthorized, 401 },
         { "too_many_attempts", ErrorKind.TooManyRequests, 429 },
         { "email_taken", ErrorKind.Conflict, 409 },
+        { "rate_limited", ErrorKind.TooManyRequests, 429 },
         { "forbidden", ErrorKind.Forbidden, 403 },
         { "user_not_found", ErrorKind.NotFound, 404 },
         { "concert_not_found", ErrorKind.NotFound, 404 },
