@@ -1,4 +1,3 @@
-using System.Security.Claims;
 using Concert.Application.Common.Interfaces;
 using Concert.Domain.Users;
 using Microsoft.Extensions.Options;

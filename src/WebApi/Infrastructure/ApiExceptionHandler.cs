@@ -24,8 +24,7 @@ public sealed class ApiExceptionHandler(ILogger<ApiExceptionHandler> logger) : I
             case DomainException domain:
                 if (domain.RetryAfter is { } retryAfter)
                 {
-                    context.Response.Headers.RetryAfter =
-                        Math.Max(1, (long)Math.Ceiling(retryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                    Problems.SetRetryAfter(context, retryAfter);
                 }
 
                 if (domain.Code == "unauthenticated")

@@ -36,6 +36,11 @@ public static class Problems
         _ => ("error", "The request failed."),
     };
 
+    /// <summary>Retry-After in whole seconds, rounded up and at least 1 (a 0 would invite an instant retry).</summary>
+    public static void SetRetryAfter(HttpContext context, TimeSpan retryAfter) =>
+        context.Response.Headers.RetryAfter =
+            Math.Max(1, (long)Math.Ceiling(retryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+
     public static string TraceId(HttpContext context) =>
         Activity.Current?.TraceId.ToString() ?? context.TraceIdentifier;
 

@@ -61,8 +61,7 @@ public static class RateLimits
             {
                 if (context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter))
                 {
-                    context.HttpContext.Response.Headers.RetryAfter =
-                        Math.Max(1, (long)Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+                    Problems.SetRetryAfter(context.HttpContext, retryAfter);
                 }
 
                 var (code, detail) = Problems.ForStatus(StatusCodes.Status429TooManyRequests);
