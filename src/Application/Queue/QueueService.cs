@@ -267,9 +267,12 @@ public sealed class QueueService(
     /// Two indexed reads of at most the active cap and the recent expiries; runs with each snapshot read, so at most
     /// about once a second per instance, and only while the view holds anything.
     /// </summary>
-    public async Task RefreshViewAsync(CancellationToken cancellationToken)
+    /// <returns>A fingerprint of what it read (the active tokens, the recent expiries): equal fingerprints, nothing
+    /// new for this instance's streams.</returns>
+    public async Task<int> RefreshViewAsync(CancellationToken cancellationToken)
     {
         var startedAt = Now;
+        var seen = 0;
         if (!view.IsEmpty)
         {
             var expiredSince = (view.RefreshedAt ?? startedAt) - ExpiryLookback;
@@ -284,11 +287,15 @@ public sealed class QueueService(
             view.Evict(active);
             view.Evict(expired.Select(t => t.Token));
             view.Expired(expired.Where(t => t.WasWaiting).Select(t => (t.Id, t.ExpiredAt!.Value)));
+            seen = HashCode.Combine(
+                active.Count, active.Sum(t => (long)string.GetHashCode(t, StringComparison.Ordinal)),
+                expired.Count, expired.Sum(t => t.Id));
         }
 
         view.PruneIfDue();
 
         view.RefreshedAt = startedAt;
+        return seen;
     }
 
 
@@ -318,9 +325,10 @@ public sealed class QueueService(
             gate,
             marks.Select(m => m.TokenId).ToArray(),
             marks.Select(m => m.Ahead).ToArray());
-        await RefreshViewAsync(cancellationToken);
+        var seen = await RefreshViewAsync(cancellationToken);
         snapshots.Set(snapshot);
-        changes.Pulse();
+        // Streams look again only when something they could show moved: a quiet second wakes nobody.
+        changes.PulseIfChanged(HashCode.Combine(gate.AdmittedTotal, gate.SnapshotAt, seen));
         return snapshot;
     }
 }

@@ -87,6 +87,13 @@ public sealed class QueueStatusStream : IAsyncEnumerable<QueueStatusDto?>, IAsyn
         while (last.Status != QueueTokenStatus.Expired)
         {
             var silence = QueueStatusStreams.KeepAliveInterval - clock.GetElapsedTime(saidAt);
+            if (last.ExpiresAt is { } expiresAt)
+            {
+                // An active window ends by time alone, with no write to wake anyone: look again right then.
+                var left = expiresAt - clock.GetUtcNow().UtcDateTime;
+                silence = left < silence ? left + TimeSpan.FromMilliseconds(1) : silence;
+            }
+
             if (silence > TimeSpan.Zero)
             {
                 // A timeout is as good as a pulse (look again); only the caller leaving ends the wait for good.

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using Concert.Application.Queue;
 using Concert.Domain.Queue;
 using Concert.WebApi.FunctionalTests.Infrastructure;
 
@@ -56,6 +57,22 @@ public sealed class QueueStreamTests
         var admitted = await stream.NextStatusAsync(Soon);
         QueueReads.AssertActive(admitted);
         Assert.Equal(waiting.Token(), admitted.Token());
+    }
+
+    [Fact]
+    public async Task A_stream_on_one_instance_sees_an_admission_made_by_another_within_two_seconds()
+    {
+        await using var first = await TestApi.StartAsync(o => o.MaxActiveTokens = 1);
+        await using var second = await first.StartSiblingAsync(o => o.MaxActiveTokens = 1);
+        var (_, active) = await first.Client.NewUserJoinsAsync();
+        var (_, waiting) = await first.Client.NewUserJoinsAsync();
+        await using var stream = await EventStream.OpenAsync(second.Client, waiting.Token());
+        QueueReads.AssertWaiting(await stream.NextStatusAsync(Soon), position: 1);
+
+        // The leave admits the next in line on the first instance; only the second one's own refresh can tell it.
+        await first.Client.LeaveAsync(active.Token());
+
+        QueueReads.AssertActive(await stream.NextStatusAsync(Soon + QueueSnapshotCache.MaxAge));
     }
 
     [Fact]
