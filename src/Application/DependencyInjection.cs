@@ -21,8 +21,7 @@ public static class DependencyInjection
         services.Configure<PaymentOptions>(configuration.GetSection(PaymentOptions.Section));
         services.AddScoped<QueueTokenContext>();
         services.AddScoped<IdempotencyStore>();
-        services.AddSingleton<QueueSnapshotCache>();
-        services.AddSingleton<QueueTokenView>();
+        services.AddSingleton<WaitingLine>();
         services.AddSingleton<ConcertMetrics>();
         services.AddScoped<QueueService>();
         services.AddScoped<QueuePoll>();

@@ -1,3 +1,5 @@
+using Concert.Application.Common.Options;
+using Concert.Domain.Queue;
 using Concert.Application.Common.Interfaces;
 using Concert.Infrastructure.Auth;
 using Concert.Infrastructure.Persistence;
@@ -83,11 +85,42 @@ public static class DependencyInjection
             logger.LogInformation("Database migrated ({Provider})", db.Database.ProviderName);
         }
 
+        await InitialiseWaitingRoomAsync(db, sp.GetRequiredService<IOptions<QueueOptions>>().Value,
+            sp.GetRequiredService<TimeProvider>().GetUtcNow().UtcDateTime, cancellationToken);
+
         if (sp.GetRequiredService<IOptions<SeedOptions>>().Value.Demo)
         {
             await DemoSeeder.SeedAsync(db, sp.GetRequiredService<TimeProvider>().GetUtcNow().UtcDateTime, cancellationToken);
         }
     }
+
+    /// <summary>
+    /// The <c>Queue</c> section's cap, pause and opening become the room's settings the first time any instance starts
+    /// on this database (under the room's lock, so two starting at once write them once); from then on the
+    /// database's settings, changed by operators, win over the configuration.
+    /// </summary>
+    private static Task InitialiseWaitingRoomAsync(
+        ConcertDbContext db, QueueOptions options, DateTime now, CancellationToken cancellationToken) =>
+        db.InTransactionAsync(async ct =>
+        {
+            var room = await db.LockQueueGateAsync(ct);
+            if (room.SettingsInitialised)
+            {
+                return 0;
+            }
+
+            room.Initialise(Math.Clamp(options.MaxActiveTokens, 1, QueueGate.MaxCap), options.Paused);
+            if (options.OpensAt is { } opensAt && opensAt.ToUniversalTime() > now)
+            {
+                var draw = QueueDraw.Schedule(now);
+                db.QueueDraws.Add(draw);
+                await db.SaveChangesAsync(ct);
+                room.Schedule(draw, opensAt.ToUniversalTime(), now);
+            }
+
+            await db.SaveChangesAsync(ct);
+            return 1;
+        }, cancellationToken);
 
     /// <summary>Key of the session lock that makes PostgreSQL instances migrate one at a time.</summary>
     private const long PostgresMigrationLockKey = 0x436F6E6365727431;   // "Concert1"

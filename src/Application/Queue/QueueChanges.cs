@@ -1,8 +1,8 @@
 namespace Concert.Application.Queue;
 
 /// <summary>
-/// This instance's "something in the queue may have moved" signal: pulsed after a refresh of its snapshot and view
-/// (about once a second while anyone polls or streams) that read something new, and after its own admissions and
+/// This instance's "something in the queue may have moved" signal: pulsed after a read of the line
+/// (about once a second while anyone polls or streams) that found something new, and after its own admissions and
 /// leaves. Open status
 /// streams await it and then re-describe their token from memory, so an instance wakes its streams from what it
 /// already knows instead of querying per stream per tick. A pulse carries no data: it only says "look again".

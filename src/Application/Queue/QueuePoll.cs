@@ -8,58 +8,66 @@ using Microsoft.Extensions.Options;
 namespace Concert.Application.Queue;
 
 /// <summary>
-/// One poll of a token: answered from this instance's <see cref="QueueTokenView"/> when it can, else from the row.
-/// It also keeps a waiting token alive, but writes that down at most once per
+/// One poll of a token: answered from this instance's copy of the line (<see cref="WaitingLine"/>) when it holds
+/// the token, else from the row. It also keeps a token in line alive, but writes that down at most once per
 /// <see cref="QueueOptions.PollRecordInterval"/>, so polling stays a read. The poll endpoint and every look of a
 /// status stream go through here, so both answer alike and both count as polls for idle expiry.
 /// </summary>
-public sealed class QueuePoll(IConcertDbContext db, QueueService queue, QueueTokenView view, IOptions<QueueOptions> options)
+public sealed class QueuePoll(IConcertDbContext db, QueueService queue, WaitingLine line, IOptions<QueueOptions> options)
 {
-    /// <param name="token">The token as resolved for this request.</param>
-    /// <param name="viewed">The view entry it was resolved from, when it came from memory.</param>
-    public async Task<QueueStatusDto> DescribeAsync(QueueToken token, QueueTokenView.Entry? viewed, CancellationToken cancellationToken)
+    /// <summary>Describes the caller's token: <paramref name="row"/> when the request read it, else only what this
+    /// instance knows of it (<paramref name="known"/>).</summary>
+    public async Task<QueueStatusDto> DescribeAsync(WaitingLine.KnownToken known, QueueToken? row, CancellationToken cancellationToken)
     {
-        if (viewed is { } entry)
+        if (row is null)
         {
-            if (await queue.TryDescribeFromViewAsync(token, entry, cancellationToken) is { } fromView)
+            var snapshot = await line.CurrentAsync(db, cancellationToken);
+            if (queue.DescribeFromLine(known, snapshot) is { } fromLine)
             {
-                await RecordPollIfDueAsync(token, cancellationToken);
-                return fromView;
+                await RecordPollIfDueAsync(known.Id, known.Token, known.LastSeenAt, cancellationToken);
+                return fromLine;
             }
 
-            // Admitted, expired or near the head since the view counted it, perhaps: the row tells.
-            token = await db.QueueTokens.AsNoTracking().FirstOrDefaultAsync(t => t.Id == token.Id, cancellationToken)
-                    ?? throw Errors.QueueTokenInvalid();
+            // Admitted, expired or joined since the copy was read, perhaps: the row tells.
+            row = await db.QueueTokens.AsNoTracking().FirstOrDefaultAsync(t => t.Id == known.Id, cancellationToken)
+                  ?? throw Errors.QueueTokenInvalid();
         }
 
-        await RecordPollIfDueAsync(token, cancellationToken);
-        return await queue.DescribeAsync(token, cancellationToken);
+        line.Remember(row);
+        if (row.StatusAt(queue.Now, options.Value.IdleExpiryAfterLastRecordedPoll) is QueueTokenStatus.Waiting or QueueTokenStatus.Prequeue)
+        {
+            await RecordPollIfDueAsync(row.Id, row.Token, row.LastSeenAt, cancellationToken);
+        }
+
+        return await queue.DescribeAsync(row, cancellationToken);
     }
 
-    /// <summary>A later look at a token already resolved and checked (a stream's): from the view when it holds the
-    /// token, else the row. Null when the row is gone (purged long after expiry).</summary>
+    /// <summary>A later look at a token already resolved and checked (a stream's): from the copy of the line when
+    /// it can, else the row. Null when the row is gone (purged long after expiry).</summary>
     public async Task<QueueStatusDto?> DescribeAgainAsync(long tokenId, string token, CancellationToken cancellationToken)
     {
-        if (view.TryGet(token, out var entry))
+        if (line.TryKnown(token, out var known))
         {
-            return await DescribeAsync(entry.ToToken(), entry, cancellationToken);
+            return await DescribeAsync(known, null, cancellationToken);
         }
 
         var row = await db.QueueTokens.AsNoTracking().FirstOrDefaultAsync(t => t.Id == tokenId, cancellationToken);
-        return row is null ? null : await DescribeAsync(row, null, cancellationToken);
+        return row is null ? null : await DescribeAsync(line.Remember(row), row, cancellationToken);
     }
 
-    private async Task RecordPollIfDueAsync(QueueToken token, CancellationToken cancellationToken)
+    private async Task RecordPollIfDueAsync(long id, string token, DateTime lastSeenAt, CancellationToken cancellationToken)
     {
         var now = queue.Now;
-        if (token.StatusAt(now, options.Value.IdleExpiryAfterLastRecordedPoll) == QueueTokenStatus.Waiting
-            && token.ShouldRecordPoll(now, options.Value.PollRecordInterval))
+        if (now - lastSeenAt < options.Value.PollRecordInterval)
         {
-            await db.QueueTokens
-                .Where(t => t.Id == token.Id && t.Status == QueueTokenStatus.Waiting && t.LastSeenAt < now)
-                .ExecuteUpdateAsync(s => s.SetProperty(t => t.LastSeenAt, now), cancellationToken);
-            token.Seen(now);
-            view.Seen(token, now);
+            return;
         }
+
+        await db.QueueTokens
+            .Where(t => t.Id == id
+                        && (t.Status == QueueTokenStatus.Waiting || t.Status == QueueTokenStatus.Prequeue)
+                        && t.LastSeenAt < now)
+            .ExecuteUpdateAsync(s => s.SetProperty(t => t.LastSeenAt, now), cancellationToken);
+        line.Seen(token, now);
     }
 }

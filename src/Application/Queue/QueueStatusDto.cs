@@ -10,4 +10,5 @@ public sealed record QueueStatusDto(
     int? EstimatedWaitSeconds,
     DateTime? ActivatedAt,
     DateTime? ExpiresAt,
+    DateTime? OpensAt,
     int? PollAfterSeconds);

@@ -29,7 +29,7 @@ public sealed class QueueStatusStreams(
     /// <summary>Takes a slot for a stream of <paramref name="token"/> that starts at <paramref name="first"/>;
     /// 429 rate_limited when the instance is full. <paramref name="pulse"/> was taken before <paramref name="first"/>
     /// was described, so no change in between is missed.</summary>
-    public QueueStatusStream Open(QueueToken token, QueueStatusDto first, Task pulse)
+    public QueueStatusStream Open(WaitingLine.KnownToken token, QueueStatusDto first, Task pulse)
     {
         if (Interlocked.Increment(ref _open) > options.Value.MaxStreamsPerInstance)
         {

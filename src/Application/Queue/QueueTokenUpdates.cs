@@ -12,12 +12,12 @@ public static class QueueTokenUpdates
     public static Expression<Func<QueueToken, bool>> LifetimeOverAt(DateTime now) =>
         t => t.Status == QueueTokenStatus.Active && t.ExpiresAt <= now;
 
-    /// <summary>Waiting tokens whose last recorded poll is at or before <paramref name="idleBefore"/>.</summary>
+    /// <summary>Tokens in line (pre-queue or waiting) whose last recorded poll is at or before <paramref name="idleBefore"/>.</summary>
     public static Expression<Func<QueueToken, bool>> IdleSince(DateTime idleBefore) =>
-        t => t.Status == QueueTokenStatus.Waiting && t.LastSeenAt <= idleBefore;
+        t => (t.Status == QueueTokenStatus.Waiting || t.Status == QueueTokenStatus.Prequeue) && t.LastSeenAt <= idleBefore;
 
     /// <summary>Expires the tokens of <paramref name="tokens"/> that time has already expired: active past their
-    /// window, or waiting and idle since <paramref name="idleBefore"/>. Two statements, so each reason's rows
+    /// window, or in line and idle since <paramref name="idleBefore"/>. Two statements, so each reason's rows
     /// affected can be counted.</summary>
     public static async Task<(int Idle, int Lifetime)> ExpireLapsedAsync(
         this IQueryable<QueueToken> tokens, DateTime now, DateTime idleBefore, CancellationToken cancellationToken)

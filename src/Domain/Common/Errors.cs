@@ -74,6 +74,12 @@ public static class Errors
     public static DomainException IdempotencyKeyReused() =>
         new(ErrorKind.Unprocessable, "idempotency_key_reused", "This Idempotency-Key was already used with a different request.");
 
+    public static DomainException DrawNotFound() =>
+        new(ErrorKind.NotFound, "draw_not_found", "No opening has been scheduled or held yet, so there is no draw.");
+
+    public static DomainException OpeningInPast() =>
+        new(ErrorKind.Conflict, "opening_in_past", "An opening can only be scheduled or moved to a time in the future.");
+
     public static DomainException Invalid(string message) =>
         new(ErrorKind.Validation, "validation_failed", message);
 }

@@ -26,7 +26,7 @@ public abstract class ConcertDbContext(DbContextOptions options) : DbContext(opt
 
     public DbSet<QueueGate> QueueGates => Set<QueueGate>();
 
-    public DbSet<QueueRankMark> QueueRankMarks => Set<QueueRankMark>();
+    public DbSet<QueueDraw> QueueDraws => Set<QueueDraw>();
 
     public DbSet<Domain.Concerts.Concert> Concerts => Set<Domain.Concerts.Concert>();
 
@@ -67,18 +67,6 @@ public abstract class ConcertDbContext(DbContextOptions options) : DbContext(opt
     }
 
     public abstract bool IsUniqueViolation(DbUpdateException exception);
-
-    public Task<List<WaitingRankRow>> WaitingRankMarksAsync(int spacing, CancellationToken cancellationToken)
-    {
-        // Only identifiers and integers are spliced in; nothing comes from a caller.
-        var sql = $"""
-                 SELECT w.{Q("Id")} AS {Q("Id")}, w.rn - 1 AS {Q("Ahead")}
-                 FROM (SELECT {Q("Id")}, ROW_NUMBER() OVER (ORDER BY {Q("Id")}) AS rn, COUNT(*) OVER () AS n
-                       FROM {Q("QueueTokens")} WHERE {Q("Status")} = {(int)QueueTokenStatus.Waiting}) w
-                 WHERE (w.rn - 1) % {spacing} = 0 OR w.rn = w.n
-                 """;
-        return Database.SqlQueryRaw<WaitingRankRow>(sql).ToListAsync(cancellationToken);
-    }
 
     public void ClearChanges() => ChangeTracker.Clear();
 

@@ -7,9 +7,9 @@ using Microsoft.Extensions.Options;
 
 namespace Concert.Infrastructure.Workers;
 
-/// <summary>Every <see cref="QueueOptions.AdmissionInterval"/>: expire lapsed tokens, refill free slots in join
-/// order, retake the rank snapshot for positions when it is due, and keep the queue gauges' figures fresh when
-/// someone reads them.</summary>
+/// <summary>Every <see cref="QueueOptions.AdmissionInterval"/>: expire lapsed tokens, make a due opening's draw,
+/// refill free slots in the line's order under the room's settings as they stand, and keep the queue gauges'
+/// figures fresh when someone reads them.</summary>
 public sealed class QueueAdmissionWorker(
     IServiceScopeFactory scopes, IOptions<QueueOptions> options, ILogger<QueueAdmissionWorker> logger)
     : PeriodicWorker(scopes, logger)
@@ -20,10 +20,9 @@ public sealed class QueueAdmissionWorker(
     {
         var queue = services.GetRequiredService<QueueService>();
         await queue.AdmitAsync(cancellationToken);
-        await queue.RefreshRankMarksIfDueAsync(cancellationToken);
         if (services.GetRequiredService<ConcertMetrics>().QueueGaugesObserved)
         {
-            await queue.RefreshSnapshotIfStaleAsync(cancellationToken);
+            await queue.RefreshLineIfStaleAsync(cancellationToken);
         }
     }
 }

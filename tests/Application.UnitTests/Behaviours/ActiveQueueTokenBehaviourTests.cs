@@ -1,3 +1,4 @@
+using Concert.Application.Queue;
 using Concert.Application.Common.Behaviours;
 using Concert.Application.Common.Interfaces;
 using Concert.Application.Common.Options;
@@ -35,7 +36,7 @@ public sealed class ActiveQueueTokenBehaviourTests
     {
         var token = QueueToken.Issue(7, Now);
         change?.Invoke(token);
-        _context.Set(token);
+        _context.Set(token, new WaitingLine.KnownToken(token.Id, token.Token, token.UserId, token.LastSeenAt));
         return token;
     }
 

@@ -25,7 +25,7 @@ public sealed class QueueTokenBehaviourTests : IDisposable
     private readonly IQueueTokenAccessor _accessor = Substitute.For<IQueueTokenAccessor>();
     private readonly QueueTokenContext _context = new();
     private readonly ICurrentUser _caller = Substitute.For<ICurrentUser>();
-    private readonly QueueTokenView _view = new(new FakeTimeProvider(), Options.Create(new QueueOptions()));
+    private readonly WaitingLine _line = new(new FakeTimeProvider(), Options.Create(new QueueOptions()));
     private int _nextCalls;
 
     public void Dispose() => _database.Dispose();
@@ -40,7 +40,7 @@ public sealed class QueueTokenBehaviourTests : IDisposable
     {
         _accessor.RawToken.Returns(rawToken);
         await using var db = _database.NewContext();
-        var behaviour = new QueueTokenBehaviour<LeaveQueueCommand, Unit>(_accessor, _caller, db, _context, _view);
+        var behaviour = new QueueTokenBehaviour<LeaveQueueCommand, Unit>(_accessor, _caller, db, _context, _line);
         return await behaviour.Handle(new LeaveQueueCommand(), Next, CancellationToken.None);
     }
 
@@ -142,7 +142,7 @@ public sealed class QueueTokenBehaviourTests : IDisposable
     {
         _accessor.RawToken.Returns(rawToken);
         await using var db = _database.NewContext();
-        var behaviour = new QueueTokenBehaviour<GetQueueStatusQuery, QueueStatusDto>(_accessor, _caller, db, _context, _view);
+        var behaviour = new QueueTokenBehaviour<GetQueueStatusQuery, QueueStatusDto>(_accessor, _caller, db, _context, _line);
         return await behaviour.Handle(new GetQueueStatusQuery(), (_, _) =>
         {
             _nextCalls++;
@@ -157,31 +157,25 @@ public sealed class QueueTokenBehaviourTests : IDisposable
     }
 
     [Fact]
-    public async Task A_poll_of_a_token_held_in_the_view_reads_no_row()
+    public async Task A_poll_of_a_token_this_instance_knows_reads_no_row()
     {
         var issued = await IssueAsync("Kim");
-        _view.Put(issued, ahead: 4, admittedTotal: 0);
-        await DeleteRowAsync(issued);   // only the view can still know it
+        _line.Remember(issued);
+        await DeleteRowAsync(issued);   // only this instance's memory can still know it
 
         await PollAsync(issued.Token);
 
         Assert.Equal(1, _nextCalls);
-        Assert.Equal(issued.Id, _context.Token.Id);
-        Assert.NotNull(_context.Viewed);
-        Assert.Equal(4, _context.Viewed.Value.Ahead);
-        // The row as remembered, rebuilt for this request.
-        Assert.Equal(issued.Token, _context.Token.Token);
+        Assert.Null(_context.Row);
+        Assert.Equal(new WaitingLine.KnownToken(issued.Id, issued.Token, issued.UserId, issued.LastSeenAt), _context.Known);
         Assert.Equal(issued.UserId, _context.UserId);
-        Assert.Equal(QueueTokenStatus.Waiting, _context.Token.Status);
-        Assert.Equal(issued.IssuedAt, _context.Token.IssuedAt);
-        Assert.Equal(issued.LastSeenAt, _context.Token.LastSeenAt);
     }
 
     [Fact]
-    public async Task A_request_that_acts_on_its_token_never_uses_the_view()
+    public async Task A_request_that_acts_on_its_token_always_reads_its_row()
     {
         var issued = await IssueAsync("Kim");
-        _view.Put(issued, ahead: 4, admittedTotal: 0);
+        _line.Remember(issued);
         await DeleteRowAsync(issued);
 
         var error = await Assert.ThrowsAsync<DomainException>(() => SendAsync(issued.Token));
@@ -191,7 +185,7 @@ public sealed class QueueTokenBehaviourTests : IDisposable
     }
 
     [Fact]
-    public async Task A_poll_of_a_token_not_in_the_view_reads_the_row()
+    public async Task A_poll_of_a_token_not_known_here_reads_the_row_and_remembers_it()
     {
         var issued = await IssueAsync("Kim");
 
@@ -199,7 +193,8 @@ public sealed class QueueTokenBehaviourTests : IDisposable
 
         Assert.Equal(1, _nextCalls);
         Assert.Equal(issued.Id, _context.Token.Id);
-        Assert.Null(_context.Viewed);
+        Assert.True(_line.TryKnown(issued.Token, out var known));
+        Assert.Equal(issued.Id, known.Id);
     }
 
     [Fact]
@@ -216,10 +211,10 @@ public sealed class QueueTokenBehaviourTests : IDisposable
     }
 
     [Fact]
-    public async Task Another_users_token_held_in_the_view_is_queue_token_invalid_too()
+    public async Task Another_users_token_known_here_is_queue_token_invalid_too()
     {
         var kims = await IssueAsync("Kim");
-        _view.Put(kims, ahead: 4, admittedTotal: 0);
+        _line.Remember(kims);
         await IssueAsync("Lee");
 
         var error = await Assert.ThrowsAsync<DomainException>(() => PollAsync(kims.Token));

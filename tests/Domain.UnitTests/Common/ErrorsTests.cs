@@ -25,6 +25,8 @@ public sealed class ErrorsTests
         { "queue_token_expired", ErrorKind.Forbidden, 403 },
         { "seat_unavailable", ErrorKind.Conflict, 409 },
         { "hold_limit_reached", ErrorKind.Conflict, 409 },
+        { "draw_not_found", ErrorKind.NotFound, 404 },
+        { "opening_in_past", ErrorKind.Conflict, 409 },
         { "reservation_expired", ErrorKind.Conflict, 409 },
         { "reservation_already_paid", ErrorKind.Conflict, 409 },
         { "insufficient_balance", ErrorKind.Conflict, 409 },

@@ -15,8 +15,8 @@ public sealed class QueueGateTests
 
         Assert.Equal(QueueGate.SingletonId, gate.Id);
         Assert.Equal(0, gate.AdmittedTotal);
-        Assert.Equal(0, gate.AdmittedAtSnapshot);
-        Assert.Null(gate.SnapshotAt);
+        Assert.Null(gate.PendingDrawId);
+        Assert.Equal(0, gate.Round);
         Assert.Null(gate.RateWindowStartedAt);
         Assert.Equal(0, gate.RateWindowAdmitted);
         Assert.Null(gate.ObservedAdmissionsPerSecond);
@@ -71,17 +71,81 @@ public sealed class QueueGateTests
     }
 
     [Fact]
-    public void RecordSnapshot_remembers_the_serving_counter_and_when()
+    public void Initialise_writes_the_configurations_settings_once()
     {
         var gate = QueueGate.Create();
-        gate.RecordAdmissions(42, Now, Window);
 
-        gate.RecordSnapshot(Now.AddSeconds(3));
-        gate.RecordAdmissions(8, Now.AddSeconds(4), Window);
+        gate.Initialise(250, paused: true);
+        gate.Initialise(7, paused: false);   // a second instance starting later
 
-        Assert.Equal(42, gate.AdmittedAtSnapshot);
-        Assert.Equal(Now.AddSeconds(3), gate.SnapshotAt);
-        Assert.Equal(50, gate.AdmittedTotal);
+        Assert.Equal(250, gate.MaxActiveTokens);
+        Assert.True(gate.Paused);
+        Assert.True(gate.SettingsInitialised);
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(100_001)]
+    public void The_cap_stays_within_1_to_100000(int cap)
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => QueueGate.Create().SetCap(cap));
+    }
+
+    [Fact]
+    public void A_scheduled_opening_takes_a_prequeue_until_its_time_then_its_draw_is_due()
+    {
+        var gate = QueueGate.Create();
+        var draw = QueueDraw.Schedule(Now);
+        gate.Schedule(draw, Now.AddMinutes(30), Now);
+
+        Assert.True(gate.IsPrequeueOpen(Now.AddMinutes(29)));
+        Assert.False(gate.IsDrawDue(Now.AddMinutes(29)));
+        Assert.Equal(WaitingRoomState.Scheduled, gate.StateAt(Now));
+        Assert.False(gate.IsPrequeueOpen(Now.AddMinutes(30)));
+        Assert.True(gate.IsDrawDue(Now.AddMinutes(30)));
+        Assert.Equal(draw.Id, gate.RoundForLine);   // a joiner after the time, before the draw: behind the draw
+    }
+
+    [Fact]
+    public void Moving_an_opening_keeps_its_draw_and_clearing_it_makes_the_draw_due_at_once()
+    {
+        var gate = QueueGate.Create();
+        gate.Schedule(QueueDraw.Schedule(Now), Now.AddMinutes(30), Now);
+
+        gate.MoveOpening(Now.AddHours(2), Now);
+        Assert.Equal(Now.AddHours(2), gate.OpensAt);
+        Assert.NotNull(gate.PendingDrawId);
+
+        gate.MoveOpening(null, Now);
+        Assert.True(gate.IsDrawDue(Now));
+        Assert.Equal(WaitingRoomState.Open, gate.StateAt(Now));
+    }
+
+    [Fact]
+    public void An_opening_is_never_scheduled_or_moved_into_the_past()
+    {
+        var gate = QueueGate.Create();
+        Assert.Throws<ArgumentOutOfRangeException>(() => gate.Schedule(QueueDraw.Schedule(Now), Now, Now));
+        gate.Schedule(QueueDraw.Schedule(Now), Now.AddMinutes(1), Now);
+        Assert.Throws<ArgumentOutOfRangeException>(() => gate.MoveOpening(Now.AddSeconds(-1), Now));
+        Assert.Throws<InvalidOperationException>(() => gate.Schedule(QueueDraw.Schedule(Now), Now.AddMinutes(5), Now));
+    }
+
+    [Fact]
+    public void Opened_makes_the_draws_round_the_lines_and_clears_the_opening()
+    {
+        var gate = QueueGate.Create();
+        var draw = QueueDraw.Schedule(Now);
+        gate.Schedule(draw, Now.AddMinutes(1), Now);
+
+        gate.Opened(draw.Id);
+
+        Assert.Equal(draw.Id, gate.Round);
+        Assert.Null(gate.PendingDrawId);
+        Assert.Null(gate.OpensAt);
+        Assert.Equal(WaitingRoomState.Open, gate.StateAt(Now));
+        gate.SetPaused(true);
+        Assert.Equal(WaitingRoomState.Paused, gate.StateAt(Now));
     }
 
     [Fact]

@@ -4,35 +4,6 @@ namespace Concert.Domain.UnitTests.Queue;
 
 public sealed class QueuePositionTests
 {
-    [Fact]
-    public void Compute_without_a_signpost_counts_the_waiting_tokens_ahead()
-    {
-        Assert.Equal(1, QueuePosition.Compute(0, 0, 0));
-        Assert.Equal(8, QueuePosition.Compute(0, 0, 7));
-    }
-
-    [Fact]
-    public void Compute_adds_the_signpost_count_to_the_live_stretch()
-    {
-        // 500 waited before the signpost; 3 are waiting between the signpost (inclusive) and the token.
-        Assert.Equal(504, QueuePosition.Compute(500, 0, 3));
-    }
-
-    [Fact]
-    public void Compute_subtracts_admissions_since_the_snapshot()
-    {
-        Assert.Equal(384, QueuePosition.Compute(500, 120, 3));
-        Assert.Equal(4, QueuePosition.Compute(500, 500, 3));
-    }
-
-    [Fact]
-    public void Compute_clamps_when_more_were_admitted_than_stood_before_the_signpost()
-    {
-        // Admissions went past the signpost: only the live stretch is still ahead.
-        Assert.Equal(4, QueuePosition.Compute(500, 700, 3));
-        Assert.Equal(1, QueuePosition.Compute(10, 1_000, 0));
-    }
-
     [Theory]
     [InlineData(10, 2.0, 5)]
     [InlineData(11, 2.0, 6)]

@@ -1,5 +1,6 @@
 using System.Net.Http.Json;
 using System.Text.Json;
+using Concert.Application.Common.Interfaces;
 using Concert.Application.Maintenance;
 using Concert.Application.Queue;
 using Microsoft.AspNetCore.Hosting;
@@ -117,13 +118,31 @@ public sealed class TestApi : IAsyncDisposable
         return await work(scope.ServiceProvider);
     }
 
-    /// <summary>One admission pass and rank snapshot, as the worker would run them.</summary>
+    /// <summary>One admission pass, as the worker would run it.</summary>
     public Task<int> AdmitAsync() => InScopeAsync(async sp =>
     {
         var queue = sp.GetRequiredService<QueueService>();
-        var admitted = await queue.AdmitAsync(CancellationToken.None);
-        await queue.RefreshRankMarksAsync(CancellationToken.None);
-        return admitted;
+        return await queue.AdmitAsync(CancellationToken.None);
+    });
+
+    /// <summary>This instance reads the line again now (its copy otherwise lives up to a second).</summary>
+    public Task ReadLineAsync() => InScopeAsync(async sp =>
+    {
+        await sp.GetRequiredService<WaitingLine>().RefreshAsync(sp.GetRequiredService<IConcertDbContext>(), CancellationToken.None);
+        return 0;
+    });
+
+    /// <summary>Changes the room's row directly (what an operator's PATCH stores), for tests about something else.</summary>
+    public Task SetRoomAsync(Action<Concert.Domain.Queue.QueueGate> change) => InScopeAsync(async sp =>
+    {
+        var db = sp.GetRequiredService<IConcertDbContext>();
+        await db.InTransactionAsync(async ct =>
+        {
+            change(await db.LockQueueGateAsync(ct));
+            await db.SaveChangesAsync(ct);
+            return 0;
+        }, CancellationToken.None);
+        return 0;
     });
 
     public Task SweepAsync() => InScopeAsync(async sp =>

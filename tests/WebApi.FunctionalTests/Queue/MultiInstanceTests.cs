@@ -46,7 +46,9 @@ public sealed class MultiInstanceTests
         Assert.Equal(joinOrder.Take(cap), active);
         Assert.Equal(joinOrder.Skip(cap), rows.Where(t => t.Status == QueueTokenStatus.Waiting).Select(t => t.Token));
         Assert.Equal(cap, rows.Count(t => t.Status == QueueTokenStatus.Expired));
-        // Both instances tell the same story.
+        // Both instances tell the same story, once each has read the line again (about a second).
+        await first.ReadLineAsync();
+        await second.ReadLineAsync();
         QueueReads.AssertActive(await first.Client.StatusAsync(joinOrder[0]), first.Clock.GetUtcNow(), TimeSpan.FromMinutes(1));
         QueueReads.AssertActive(await second.Client.StatusAsync(joinOrder[cap - 1]), first.Clock.GetUtcNow(), TimeSpan.FromMinutes(1));
         QueueReads.AssertWaiting(await second.Client.StatusAsync(joinOrder[cap]), position: 1);

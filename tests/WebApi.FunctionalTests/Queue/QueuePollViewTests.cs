@@ -7,9 +7,9 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Concert.WebApi.FunctionalTests.Queue;
 
 /// <summary>
-/// Polls of waiting tokens are answered from each instance's memory (QueueTokenView): these pin down that they
-/// really are, that the database stays the authority for everything else, and that another instance's admissions
-/// and leavers reach that memory within about a second.
+/// Polls of waiting tokens are answered from each instance's copy of the line (WaitingLine): these pin down that
+/// they really are, that the database stays the authority for everything else, and that another instance's
+/// admissions and leavers reach that copy within about a second.
 /// </summary>
 public sealed class QueuePollViewTests
 {
@@ -46,8 +46,14 @@ public sealed class QueuePollViewTests
     [Fact]
     public async Task A_waiting_tokens_poll_is_answered_from_memory_while_gated_requests_read_the_row()
     {
-        await using var api = await TestApi.StartAsync(o => o.MaxActiveTokens = 1);
+        // This instance keeps its copy of the line until the test says (a copy otherwise lives a second).
+        await using var api = await TestApi.StartAsync(o =>
+        {
+            o.MaxActiveTokens = 1;
+            o.Settings["Queue:LineReadInterval"] = "01:00:00";
+        });
         var line = await LineAsync(api, 3);
+        await api.ReadLineAsync();
         QueueReads.AssertWaiting(await api.Client.StatusAsync(line[3]), position: 3);
 
         // The row goes (as no client could make it go): only this instance's memory still knows the token.
@@ -58,8 +64,8 @@ public sealed class QueuePollViewTests
         await (await api.Client.SendWithTokenAsync(HttpMethod.Get, Gated, line[3])).AssertProblemAsync(401, "queue_token_invalid");
         await (await api.Client.SendWithTokenAsync(HttpMethod.Delete, "/api/queue/tokens/current", line[3])).AssertProblemAsync(401, "queue_token_invalid");
 
-        // Past the view's age the poll reads the row again.
-        api.Clock.Advance(TimeSpan.FromMinutes(2));
+        // Once the line is read again, the copy no longer holds it and the poll reads the row.
+        await api.ReadLineAsync();
         await (await api.Client.SendWithTokenAsync(HttpMethod.Get, "/api/queue/tokens/current", line[3])).AssertProblemAsync(401, "queue_token_invalid");
     }
 
@@ -67,17 +73,16 @@ public sealed class QueuePollViewTests
     public async Task Another_instances_admission_shows_as_active_within_a_second()
     {
         await using var first = await TestApi.StartAsync(o => o.MaxActiveTokens = 1);
-        // The sibling runs with a larger cap, so that its admission pass reaches a token this instance answers
-        // from memory (far from the head by this instance's cap).
-        await using var second = await first.StartSiblingAsync(o => o.MaxActiveTokens = 4);
+        await using var second = await first.StartSiblingAsync(o => o.MaxActiveTokens = 1);
         var line = await LineAsync(first, 4);
         QueueReads.AssertWaiting(await first.Client.StatusAsync(line[3]), position: 3);
         QueueReads.AssertWaiting(await first.Client.StatusAsync(line[4]), position: 4);
 
+        await second.SetRoomAsync(room => room.SetCap(4));   // an operator raises the cap
         Assert.Equal(3, await second.AdmitAsync());
 
         QueueReads.AssertActive(await PollUntilAsync(first.Client, line[3], s => s.State() == "active"), first.Clock.GetUtcNow());
-        QueueReads.AssertWaiting(await first.Client.StatusAsync(line[4]), position: 1);
+        QueueReads.AssertWaiting(await PollUntilAsync(first.Client, line[4], s => s.Position() == 1), position: 1);
     }
 
     [Fact]
@@ -101,7 +106,7 @@ public sealed class QueuePollViewTests
     }
 
     [Fact]
-    public async Task A_leaver_through_this_instance_moves_those_behind_up_at_once()
+    public async Task A_leaver_through_this_instance_is_expired_at_once_and_those_behind_move_up_within_a_second()
     {
         await using var api = await TestApi.StartAsync(o => o.MaxActiveTokens = 1);
         var line = await LineAsync(api, 5);
@@ -110,8 +115,8 @@ public sealed class QueuePollViewTests
         await api.Client.LeaveAsync(line[3]);
         await api.Client.LeaveAsync(line[2]);
 
-        QueueReads.AssertWaiting(await api.Client.StatusAsync(line[5]), position: 3);
-        QueueReads.AssertWaiting(await api.Client.StatusAsync(line[4]), position: 2);
         QueueReads.AssertExpired(await api.Client.StatusAsync(line[3]));
+        QueueReads.AssertWaiting(await PollUntilAsync(api.Client, line[5], s => s.Position() == 3), position: 3);
+        QueueReads.AssertWaiting(await api.Client.StatusAsync(line[4]), position: 2);
     }
 }

@@ -19,7 +19,7 @@ public static partial class QueueReads
     public static readonly TimeSpan ActiveLifetime = TimeSpan.FromMinutes(10);
 
     private static readonly string[] Members =
-        ["token", "userId", "status", "position", "estimatedWaitSeconds", "activatedAt", "expiresAt", "pollAfterSeconds"];
+        ["token", "userId", "status", "position", "estimatedWaitSeconds", "activatedAt", "expiresAt", "opensAt", "pollAfterSeconds"];
 
     public static async Task<JsonElement> StatusAsync(this HttpClient client, string token)
     {

@@ -21,7 +21,7 @@ public sealed class ActiveQueueTokenBehaviour<TMessage, TResponse>(
         return context.Token.StatusAt(now, options.Value.IdleExpiryAfterLastRecordedPoll) switch
         {
             QueueTokenStatus.Active => next(message, cancellationToken),
-            QueueTokenStatus.Waiting => throw Errors.QueueTokenWaiting(),
+            QueueTokenStatus.Waiting or QueueTokenStatus.Prequeue => throw Errors.QueueTokenWaiting(),
             _ => throw Errors.QueueTokenExpired(),
         };
     }

@@ -2,6 +2,7 @@ using Concert.Application.Common.Interfaces;
 using Concert.Application.Common.Messaging;
 using Concert.Application.Queue;
 using Concert.Domain.Common;
+using Concert.Domain.Queue;
 using Mediator;
 using Microsoft.EntityFrameworkCore;
 
@@ -11,11 +12,10 @@ namespace Concert.Application.Common.Behaviours;
 /// Resolves the request's <c>Queue-Token</c> once: missing → 401 queue_token_missing, unknown or another user's → 401
 /// queue_token_invalid. The token's state is checked later, by <see cref="ActiveQueueTokenBehaviour{TMessage,TResponse}"/>,
 /// so that an idempotent replay can be answered in between, as the contract orders the checks. A poll
-/// (<see cref="IMayUseQueueTokenView"/>) of a token this instance already holds in its <see cref="QueueTokenView"/>
-/// reads no row.
+/// (<see cref="IMayUseQueueTokenView"/>) of a token this instance already knows (<see cref="WaitingLine"/>) reads no row.
 /// </summary>
 public sealed class QueueTokenBehaviour<TMessage, TResponse>(
-    IQueueTokenAccessor accessor, ICurrentUser caller, IConcertDbContext db, QueueTokenContext context, QueueTokenView view)
+    IQueueTokenAccessor accessor, ICurrentUser caller, IConcertDbContext db, QueueTokenContext context, WaitingLine line)
     : IPipelineBehavior<TMessage, TResponse>
     where TMessage : IMessage, IRequireQueueToken
 {
@@ -31,14 +31,14 @@ public sealed class QueueTokenBehaviour<TMessage, TResponse>(
         }
 
         var callerId = caller.RequireId();
-        if (message is IMayUseQueueTokenView && view.TryGet(raw, out var viewed))
+        if (message is IMayUseQueueTokenView && line.TryKnown(raw, out var known))
         {
-            if (viewed.UserId != callerId)
+            if (known.UserId != callerId)
             {
                 throw Errors.QueueTokenInvalid();
             }
 
-            context.Set(viewed.ToToken(), viewed);
+            context.SetKnown(known);
             return await next(message, cancellationToken);
         }
 
@@ -46,7 +46,15 @@ public sealed class QueueTokenBehaviour<TMessage, TResponse>(
             ? await db.QueueTokens.AsNoTracking().FirstOrDefaultAsync(t => t.Token == raw, cancellationToken)
             : null;
         // Another user's token is as good as an unknown one: a queue token acts only for the user it was issued to.
-        context.Set(token is not null && token.UserId == callerId ? token : throw Errors.QueueTokenInvalid());
+        if (token is null || token.UserId != callerId)
+        {
+            throw Errors.QueueTokenInvalid();
+        }
+
+        context.Set(token, message is IMayUseQueueTokenView ? line.Remember(token) : KnownOf(token));
         return await next(message, cancellationToken);
     }
+
+    private static WaitingLine.KnownToken KnownOf(QueueToken token) =>
+        new(token.Id, token.Token, token.UserId, token.LastSeenAt);
 }

@@ -21,7 +21,7 @@ public interface IConcertDbContext
 
     DbSet<QueueGate> QueueGates { get; }
 
-    DbSet<QueueRankMark> QueueRankMarks { get; }
+    DbSet<QueueDraw> QueueDraws { get; }
 
     DbSet<Domain.Concerts.Concert> Concerts { get; }
 
@@ -46,10 +46,6 @@ public interface IConcertDbContext
     /// <summary>Whether the failure is a unique-constraint violation (each provider reports it its own way).</summary>
     bool IsUniqueViolation(DbUpdateException exception);
 
-    /// <summary>Every <paramref name="spacing"/>-th waiting token in join order, and the last one, with how many wait
-    /// before it (so the last signpost also tells how many wait in all).</summary>
-    Task<List<WaitingRankRow>> WaitingRankMarksAsync(int spacing, CancellationToken cancellationToken);
-
     void ClearChanges();
 
     // Row locks, taken the portable way: a conditional version bump. Inside a transaction the UPDATE holds the row
@@ -70,8 +66,7 @@ public interface IConcertDbContext
     Task<List<Reservation>> LockReservationsAsync(
         IReadOnlyCollection<long> reservationIds, long userId, CancellationToken cancellationToken);
 
-    /// <summary>Locks and loads the queue gate (tracked): one admission decision at a time, across instances.</summary>
+    /// <summary>Locks and loads the waiting room's row (tracked): one admission decision or settings change at a time, across instances.</summary>
     Task<QueueGate> LockQueueGateAsync(CancellationToken cancellationToken);
 }
 
-public sealed record WaitingRankRow(long Id, long Ahead);

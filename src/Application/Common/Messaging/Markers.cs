@@ -4,9 +4,8 @@ namespace Concert.Application.Common.Messaging;
 public interface IRequireQueueToken;
 
 /// <summary>
-/// The request only reads its own token's status (a poll): it may be answered from this instance's memory of waiting
-/// tokens (<see cref="Queue.QueueTokenView"/>), which trails the database by at most a second for admissions and
-/// expiries. Requests that act on a token never are.
+/// The request only reads its own token's status (a poll): it may be answered from this instance's copy of the line
+/// (<see cref="Queue.WaitingLine"/>), which trails the database by about a second. Requests that act on a token never are.
 /// </summary>
 public interface IMayUseQueueTokenView : IRequireQueueToken;
 

@@ -4,7 +4,15 @@ public sealed class QueueOptions
 {
     public const string Section = "Queue";
 
+    /// <summary>The room's cap when this database first starts; operators change it live from then on
+    /// (<c>PATCH /api/admin/waiting-room</c>), and the database's value wins over this one.</summary>
     public int MaxActiveTokens { get; set; } = 100;
+
+    /// <summary>Whether admission starts paused, the first time this database starts (then as operators set it).</summary>
+    public bool Paused { get; set; }
+
+    /// <summary>An opening to schedule the first time this database starts, if it is still in the future then.</summary>
+    public DateTime? OpensAt { get; set; }
 
     public TimeSpan AdmissionInterval { get; set; } = TimeSpan.FromSeconds(1);
 
@@ -28,22 +36,12 @@ public sealed class QueueOptions
     /// <summary>The window over which the admission rate behind estimated waits is measured.</summary>
     public TimeSpan AdmissionRateWindow { get; set; } = TimeSpan.FromSeconds(60);
 
-    /// <summary>One rank signpost every this many waiting tokens: a poll counts at most this many rows.</summary>
-    public int RankMarkSpacing { get; set; } = 500;
+    /// <summary>How often an instance reads the line again (its copy answers polls, streams and the room's counts
+    /// meanwhile). Reading takes longer as the line grows; the copy is then read at most a tenth of the time.</summary>
+    public TimeSpan LineReadInterval { get; set; } = TimeSpan.FromSeconds(1);
 
-    /// <summary>How often the worker retakes the rank snapshot. Admissions are corrected for between snapshots;
-    /// leavers ahead are not, so a position can be too high by the leavers of at most this long.</summary>
-    public TimeSpan RankSnapshotInterval { get; set; } = TimeSpan.FromSeconds(5);
-
-    /// <summary>How long an instance answers a waiting token's polls from memory before it counts those ahead
-    /// again (never longer than <see cref="WaitingTokenIdleTimeout"/>). Admissions, leavers and expiries reach the
-    /// view within about a second in between; this only bounds what a missed one could do. The next
-    /// <see cref="MaxActiveTokens"/> places, and any due in within 30 s, are counted on every poll. Zero turns
-    /// the view off: every poll reads the database.</summary>
-    public TimeSpan PollViewMaxAge { get; set; } = TimeSpan.FromMinutes(2);
-
-    /// <summary>At most this many waiting tokens in one instance's poll view (about 200 bytes each); polls of the
-    /// others read the database.</summary>
+    /// <summary>At most this many tokens in line remembered by one instance (their id and user, about 200 bytes
+    /// each) so that their polls read no row; polls of the others read their row.</summary>
     public int PollViewCapacity { get; set; } = 200_000;
 
     /// <summary>At most this many status streams open on one instance (each holds a connection and a little

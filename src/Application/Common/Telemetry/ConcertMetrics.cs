@@ -10,7 +10,7 @@ namespace Concert.Application.Common.Telemetry;
 /// The service's own meters. Created through <see cref="IMeterFactory"/>, so each host (service provider) has its
 /// own meter and one host's counts never reach another's exporter. Recording with nobody listening
 /// (<c>Telemetry:Enabled=false</c>) costs a flag check. The queue gauges read what this instance already knows
-/// (<see cref="QueueSnapshotCache"/>), never a count made for a scrape.
+/// (<see cref="WaitingLine"/>), never a count made for a scrape.
 /// </summary>
 public sealed class ConcertMetrics
 {
@@ -25,7 +25,7 @@ public sealed class ConcertMetrics
     private readonly Counter<long> _charges;
     private readonly ObservableGauge<long> _waiting;
 
-    public ConcertMetrics(IMeterFactory meterFactory, QueueSnapshotCache queue)
+    public ConcertMetrics(IMeterFactory meterFactory, WaitingLine queue)
     {
         var meter = meterFactory.Create(MeterName);
         _joins = meter.CreateCounter<long>("concert.queue.joins", "{token}", "Queue tokens issued (a user's live token returned again is not a join).");
@@ -37,14 +37,14 @@ public sealed class ConcertMetrics
         _payments = meter.CreateCounter<long>("concert.payments", "{payment}", "Payment attempts, by outcome: paid, expired, insufficient_balance, already_paid, …");
         _charges = meter.CreateCounter<long>("concert.balance.charges", "{charge}", "Balance charges, by outcome: charged, limit, …");
         _waiting = meter.CreateObservableGauge("concert.queue.waiting", () => queue.Latest?.Waiting ?? 0, "{token}",
-            "Waiting tokens, as of this instance's last rank snapshot read (about a second old) less admissions since.");
+            "Waiting tokens, as of this instance's last read of the line (about a second old).");
         meter.CreateObservableGauge("concert.queue.prequeue", () => queue.Latest?.Prequeue ?? 0, "{token}",
-            "Tokens in the pre-queue before an opening (0 until the pre-queue exists).");
-        meter.CreateObservableGauge("concert.queue.active", () => queue.Active, "{token}",
-            "Active tokens, as counted by this instance's last admission pass (about a second old).");
+            "Tokens in the pre-queue before a scheduled opening, as of this instance's last read of the line.");
+        meter.CreateObservableGauge("concert.queue.active", () => queue.Latest?.Active ?? 0, "{token}",
+            "Active tokens, as of this instance's last read of the line (about a second old).");
     }
 
-    /// <summary>Whether anyone reads the queue gauges: the admission worker then keeps the snapshot they read fresh.</summary>
+    /// <summary>Whether anyone reads the queue gauges: the admission worker then keeps the copy of the line they read fresh.</summary>
     public bool QueueGaugesObserved => _waiting.Enabled;
 
     public void Joined() => _joins.Add(1);

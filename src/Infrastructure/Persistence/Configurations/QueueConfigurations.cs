@@ -14,8 +14,9 @@ internal sealed class QueueTokenConfiguration : IEntityTypeConfiguration<QueueTo
         builder.HasIndex(t => t.Token).IsUnique();
         // One live token per user: LiveUserId is cleared on expiry; NULLs never collide.
         builder.HasIndex(t => t.LiveUserId).IsUnique();
-        // The waiting line in join order (admission, positions); the active set (the cap); idle sweeps.
-        builder.HasIndex(t => new { t.Status, t.Id });
+        // The line in admission order (admission, each instance's copy of the line); the active set (the cap);
+        // idle sweeps; purges.
+        builder.HasIndex(t => new { t.Status, t.Round, t.DrawKey, t.Id });
         builder.HasIndex(t => new { t.Status, t.ExpiresAt });
         builder.HasIndex(t => new { t.Status, t.LastSeenAt });
         builder.HasIndex(t => new { t.Status, t.ExpiredAt });
@@ -34,11 +35,15 @@ internal sealed class QueueGateConfiguration : IEntityTypeConfiguration<QueueGat
     }
 }
 
-internal sealed class QueueRankMarkConfiguration : IEntityTypeConfiguration<QueueRankMark>
+internal sealed class QueueDrawConfiguration : IEntityTypeConfiguration<QueueDraw>
 {
-    public void Configure(EntityTypeBuilder<QueueRankMark> builder)
+    public void Configure(EntityTypeBuilder<QueueDraw> builder)
     {
-        builder.HasKey(m => m.TokenId);
-        builder.Property(m => m.TokenId).ValueGeneratedNever();
+        builder.HasKey(d => d.Id);
+        builder.Property(d => d.Commitment).HasMaxLength(64).IsRequired();
+        builder.Property(d => d.Seed).HasMaxLength(QueueDraw.SeedBytes).IsRequired();
+        builder.Property(d => d.Scores).IsRequired();
+        builder.Ignore(d => d.IsDrawn);
+        builder.Ignore(d => d.RevealedSeed);
     }
 }

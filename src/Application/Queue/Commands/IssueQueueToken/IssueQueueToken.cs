@@ -20,7 +20,8 @@ public sealed record IssuedQueueToken(QueueStatusDto Status, bool Created);
 /// concurrent joins by one user exactly one insert wins; the others read the winner's token back.
 /// </summary>
 public sealed class IssueQueueTokenCommandHandler(
-    IConcertDbContext db, QueueService queue, ICurrentUser caller, IOptions<QueueOptions> options, ConcertMetrics metrics)
+    IConcertDbContext db, QueueService queue, WaitingLine line, ICurrentUser caller, IOptions<QueueOptions> options,
+    ConcertMetrics metrics)
     : ICommandHandler<IssueQueueTokenCommand, IssuedQueueToken>
 {
     public async ValueTask<IssuedQueueToken> Handle(IssueQueueTokenCommand command, CancellationToken cancellationToken)
@@ -50,7 +51,7 @@ public sealed class IssueQueueTokenCommandHandler(
                 return new IssuedQueueToken(await queue.DescribeAsync(live, cancellationToken), Created: false);
             }
 
-            token = QueueToken.Issue(userId, now);
+            token = await NewTokenAsync(userId, now, cancellationToken);
             db.QueueTokens.Add(token);
             try
             {
@@ -66,13 +67,25 @@ public sealed class IssueQueueTokenCommandHandler(
 
         metrics.Joined();
         db.ClearChanges();
-        if (await queue.HasFreeSlotAsync(cancellationToken))
+        if (token.Status == QueueTokenStatus.Waiting && await queue.HasFreeSlotAsync(cancellationToken))
         {
             await queue.AdmitAsync(cancellationToken);
         }
 
         var issued = await db.QueueTokens.AsNoTracking().SingleAsync(t => t.Id == token.Id, cancellationToken);
         return new IssuedQueueToken(await queue.DescribeAsync(issued, cancellationToken), Created: true);
+    }
+
+    /// <summary>Before a scheduled opening, a place in its pre-queue (scored with the opening's secret seed); else a
+    /// place at the end of the line. The room as this instance read it, at most a second ago: a token put in the
+    /// pre-queue of an opening drawn in that second joins the line by join order at the next admission pass.</summary>
+    private async Task<QueueToken> NewTokenAsync(long userId, DateTime now, CancellationToken ct)
+    {
+        var snapshot = await line.CurrentAsync(db, ct);
+        var (room, draw) = (snapshot.Room, snapshot.Draw);
+        return room.IsPrequeueOpen(now) && draw is not null && draw.Id == room.PendingDrawId
+            ? QueueToken.IssuePrequeue(userId, now, draw.Id, draw.Seed)
+            : QueueToken.Issue(userId, now, room.RoundForLine);
     }
 
     private Task<QueueToken?> FindLiveAsync(long userId, CancellationToken ct) =>

@@ -10,7 +10,8 @@ public sealed record LeaveQueueCommand : ICommand, IRequireQueueToken;
 
 /// <summary>Leaves the queue; an active token's slot goes to the next in line at once.</summary>
 public sealed class LeaveQueueCommandHandler(
-    IConcertDbContext db, QueueTokenContext context, QueueService queue, QueueTokenView view, ConcertMetrics metrics, QueueChanges changes)
+    IConcertDbContext db, QueueTokenContext context, QueueService queue, WaitingLine line, ConcertMetrics metrics,
+    QueueChanges changes)
     : ICommandHandler<LeaveQueueCommand>
 {
     public async ValueTask<Unit> Handle(LeaveQueueCommand command, CancellationToken cancellationToken)
@@ -19,20 +20,20 @@ public sealed class LeaveQueueCommandHandler(
         var id = context.Token.Id;
         var token = context.Token.Token;
 
-        // Still waiting (conditional, so that an admission racing this leave is not taken for a waiting leaver):
-        // those behind move up in this instance's view at once; other instances learn it within a second.
-        var sequence = view.NextSequence();
-        if (metrics.Expired("left", await db.QueueTokens.Where(t => t.Id == id && t.Status == QueueTokenStatus.Waiting)
+        // Still in line (conditional, so that an admission racing this leave is not taken for a waiting leaver):
+        // those behind move up at the next read of the line, on every instance, within a second.
+        line.MovedHere(id);
+        line.Forget(token);
+        if (metrics.Expired("left", await db.QueueTokens
+                .Where(t => t.Id == id && (t.Status == QueueTokenStatus.Waiting || t.Status == QueueTokenStatus.Prequeue))
                 .ExpireAsync(now, cancellationToken)) == 1)
         {
-            view.LeftHere(id, token, now, sequence);
-            changes.Pulse();   // the leaver's own stream ends, and those behind it move up
+            changes.Pulse();   // the leaver's own stream ends
             return Unit.Value;
         }
 
         // Active (perhaps admitted a moment ago): its slot goes to the next in line at once.
         var left = metrics.Expired("left", await db.QueueTokens.Where(t => t.Id == id).ExpireAsync(now, cancellationToken));
-        view.Evict(token);
         if (left == 1)
         {
             await queue.AdmitAsync(cancellationToken);

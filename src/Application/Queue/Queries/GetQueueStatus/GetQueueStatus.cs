@@ -6,11 +6,11 @@ namespace Concert.Application.Queue.Queries.GetQueueStatus;
 
 public sealed record GetQueueStatusQuery : IQuery<QueueStatusDto>, IMayUseQueueTokenView;
 
-/// <summary>A poll: a read (of memory only, for a token this instance already holds in its
-/// <see cref="QueueTokenView"/>) that also keeps a waiting token alive (<see cref="QueuePoll"/>).</summary>
+/// <summary>A poll: a read (of memory only, for a token this instance already holds in its copy of the line,
+/// <see cref="WaitingLine"/>) that also keeps a token in line alive (<see cref="QueuePoll"/>).</summary>
 public sealed class GetQueueStatusQueryHandler(QueueTokenContext context, QueuePoll poll)
     : IQueryHandler<GetQueueStatusQuery, QueueStatusDto>
 {
     public async ValueTask<QueueStatusDto> Handle(GetQueueStatusQuery query, CancellationToken cancellationToken) =>
-        await poll.DescribeAsync(context.Token, context.Viewed, cancellationToken);
+        await poll.DescribeAsync(context.Known, context.Row, cancellationToken);
 }

@@ -15,7 +15,7 @@ public sealed class StreamQueueStatusQueryHandler(
     public async ValueTask<QueueStatusStream> Handle(StreamQueueStatusQuery query, CancellationToken cancellationToken)
     {
         var pulse = changes.Next;
-        var first = await poll.DescribeAsync(context.Token, context.Viewed, cancellationToken);
-        return streams.Open(context.Token, first, pulse);
+        var first = await poll.DescribeAsync(context.Known, context.Row, cancellationToken);
+        return streams.Open(context.Known, first, pulse);
     }
 }

@@ -259,19 +259,64 @@ namespace Concert.Infrastructure.Persistence.Migrations.Postgres
                     b.ToTable("PaymentItems", (string)null);
                 });
 
+            modelBuilder.Entity("Concert.Domain.Queue.QueueDraw", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<string>("Commitment")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<DateTime?>("DrawnAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTime>("ScheduledAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<byte[]>("Scores")
+                        .IsRequired()
+                        .HasColumnType("bytea");
+
+                    b.Property<byte[]>("Seed")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("bytea");
+
+                    b.Property<int>("Total")
+                        .HasColumnType("integer");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("QueueDraws");
+                });
+
             modelBuilder.Entity("Concert.Domain.Queue.QueueGate", b =>
                 {
                     b.Property<int>("Id")
                         .HasColumnType("integer");
 
-                    b.Property<long>("AdmittedAtSnapshot")
-                        .HasColumnType("bigint");
-
                     b.Property<long>("AdmittedTotal")
                         .HasColumnType("bigint");
 
+                    b.Property<int>("MaxActiveTokens")
+                        .HasColumnType("integer");
+
                     b.Property<double?>("ObservedAdmissionsPerSecond")
                         .HasColumnType("double precision");
+
+                    b.Property<DateTime?>("OpensAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<bool>("Paused")
+                        .HasColumnType("boolean");
+
+                    b.Property<long?>("PendingDrawId")
+                        .HasColumnType("bigint");
 
                     b.Property<long>("RateWindowAdmitted")
                         .HasColumnType("bigint");
@@ -279,8 +324,11 @@ namespace Concert.Infrastructure.Persistence.Migrations.Postgres
                     b.Property<DateTime?>("RateWindowStartedAt")
                         .HasColumnType("timestamp with time zone");
 
-                    b.Property<DateTime?>("SnapshotAt")
-                        .HasColumnType("timestamp with time zone");
+                    b.Property<long>("Round")
+                        .HasColumnType("bigint");
+
+                    b.Property<bool>("SettingsInitialised")
+                        .HasColumnType("boolean");
 
                     b.Property<long>("Version")
                         .IsConcurrencyToken()
@@ -294,24 +342,14 @@ namespace Concert.Infrastructure.Persistence.Migrations.Postgres
                         new
                         {
                             Id = 1,
-                            AdmittedAtSnapshot = 0L,
                             AdmittedTotal = 0L,
+                            MaxActiveTokens = 100,
+                            Paused = false,
                             RateWindowAdmitted = 0L,
+                            Round = 0L,
+                            SettingsInitialised = false,
                             Version = 0L
                         });
-                });
-
-            modelBuilder.Entity("Concert.Domain.Queue.QueueRankMark", b =>
-                {
-                    b.Property<long>("TokenId")
-                        .HasColumnType("bigint");
-
-                    b.Property<long>("Ahead")
-                        .HasColumnType("bigint");
-
-                    b.HasKey("TokenId");
-
-                    b.ToTable("QueueRankMarks");
                 });
 
             modelBuilder.Entity("Concert.Domain.Queue.QueueToken", b =>
@@ -324,6 +362,9 @@ namespace Concert.Infrastructure.Persistence.Migrations.Postgres
 
                     b.Property<DateTime?>("ActivatedAt")
                         .HasColumnType("timestamp with time zone");
+
+                    b.Property<long>("DrawKey")
+                        .HasColumnType("bigint");
 
                     b.Property<DateTime?>("ExpiredAt")
                         .HasColumnType("timestamp with time zone");
@@ -338,6 +379,9 @@ namespace Concert.Infrastructure.Persistence.Migrations.Postgres
                         .HasColumnType("timestamp with time zone");
 
                     b.Property<long?>("LiveUserId")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("Round")
                         .HasColumnType("bigint");
 
                     b.Property<int>("Status")
@@ -365,9 +409,9 @@ namespace Concert.Infrastructure.Persistence.Migrations.Postgres
 
                     b.HasIndex("Status", "ExpiresAt");
 
-                    b.HasIndex("Status", "Id");
-
                     b.HasIndex("Status", "LastSeenAt");
+
+                    b.HasIndex("Status", "Round", "DrawKey", "Id");
 
                     b.ToTable("QueueTokens");
                 });

@@ -260,19 +260,64 @@ namespace Concert.Infrastructure.Persistence.Migrations.SqlServer
                     b.ToTable("PaymentItems", (string)null);
                 });
 
+            modelBuilder.Entity("Concert.Domain.Queue.QueueDraw", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    SqlServerPropertyBuilderExtensions.UseIdentityColumn(b.Property<long>("Id"));
+
+                    b.Property<string>("Commitment")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("nvarchar(64)");
+
+                    b.Property<DateTime?>("DrawnAt")
+                        .HasColumnType("datetime2");
+
+                    b.Property<DateTime>("ScheduledAt")
+                        .HasColumnType("datetime2");
+
+                    b.Property<byte[]>("Scores")
+                        .IsRequired()
+                        .HasColumnType("varbinary(max)");
+
+                    b.Property<byte[]>("Seed")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("varbinary(32)");
+
+                    b.Property<int>("Total")
+                        .HasColumnType("int");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("QueueDraws");
+                });
+
             modelBuilder.Entity("Concert.Domain.Queue.QueueGate", b =>
                 {
                     b.Property<int>("Id")
                         .HasColumnType("int");
 
-                    b.Property<long>("AdmittedAtSnapshot")
-                        .HasColumnType("bigint");
-
                     b.Property<long>("AdmittedTotal")
                         .HasColumnType("bigint");
 
+                    b.Property<int>("MaxActiveTokens")
+                        .HasColumnType("int");
+
                     b.Property<double?>("ObservedAdmissionsPerSecond")
                         .HasColumnType("float");
+
+                    b.Property<DateTime?>("OpensAt")
+                        .HasColumnType("datetime2");
+
+                    b.Property<bool>("Paused")
+                        .HasColumnType("bit");
+
+                    b.Property<long?>("PendingDrawId")
+                        .HasColumnType("bigint");
 
                     b.Property<long>("RateWindowAdmitted")
                         .HasColumnType("bigint");
@@ -280,8 +325,11 @@ namespace Concert.Infrastructure.Persistence.Migrations.SqlServer
                     b.Property<DateTime?>("RateWindowStartedAt")
                         .HasColumnType("datetime2");
 
-                    b.Property<DateTime?>("SnapshotAt")
-                        .HasColumnType("datetime2");
+                    b.Property<long>("Round")
+                        .HasColumnType("bigint");
+
+                    b.Property<bool>("SettingsInitialised")
+                        .HasColumnType("bit");
 
                     b.Property<long>("Version")
                         .IsConcurrencyToken()
@@ -295,24 +343,14 @@ namespace Concert.Infrastructure.Persistence.Migrations.SqlServer
                         new
                         {
                             Id = 1,
-                            AdmittedAtSnapshot = 0L,
                             AdmittedTotal = 0L,
+                            MaxActiveTokens = 100,
+                            Paused = false,
                             RateWindowAdmitted = 0L,
+                            Round = 0L,
+                            SettingsInitialised = false,
                             Version = 0L
                         });
-                });
-
-            modelBuilder.Entity("Concert.Domain.Queue.QueueRankMark", b =>
-                {
-                    b.Property<long>("TokenId")
-                        .HasColumnType("bigint");
-
-                    b.Property<long>("Ahead")
-                        .HasColumnType("bigint");
-
-                    b.HasKey("TokenId");
-
-                    b.ToTable("QueueRankMarks");
                 });
 
             modelBuilder.Entity("Concert.Domain.Queue.QueueToken", b =>
@@ -325,6 +363,9 @@ namespace Concert.Infrastructure.Persistence.Migrations.SqlServer
 
                     b.Property<DateTime?>("ActivatedAt")
                         .HasColumnType("datetime2");
+
+                    b.Property<long>("DrawKey")
+                        .HasColumnType("bigint");
 
                     b.Property<DateTime?>("ExpiredAt")
                         .HasColumnType("datetime2");
@@ -339,6 +380,9 @@ namespace Concert.Infrastructure.Persistence.Migrations.SqlServer
                         .HasColumnType("datetime2");
 
                     b.Property<long?>("LiveUserId")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("Round")
                         .HasColumnType("bigint");
 
                     b.Property<int>("Status")
@@ -368,9 +412,9 @@ namespace Concert.Infrastructure.Persistence.Migrations.SqlServer
 
                     b.HasIndex("Status", "ExpiresAt");
 
-                    b.HasIndex("Status", "Id");
-
                     b.HasIndex("Status", "LastSeenAt");
+
+                    b.HasIndex("Status", "Round", "DrawKey", "Id");
 
                     b.ToTable("QueueTokens");
                 });

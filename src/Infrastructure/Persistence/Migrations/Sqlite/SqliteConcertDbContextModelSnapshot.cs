@@ -242,19 +242,62 @@ namespace Concert.Infrastructure.Persistence.Migrations.Sqlite
                     b.ToTable("PaymentItems", (string)null);
                 });
 
+            modelBuilder.Entity("Concert.Domain.Queue.QueueDraw", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Commitment")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("DrawnAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("ScheduledAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<byte[]>("Scores")
+                        .IsRequired()
+                        .HasColumnType("BLOB");
+
+                    b.Property<byte[]>("Seed")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("BLOB");
+
+                    b.Property<int>("Total")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("QueueDraws");
+                });
+
             modelBuilder.Entity("Concert.Domain.Queue.QueueGate", b =>
                 {
                     b.Property<int>("Id")
                         .HasColumnType("INTEGER");
 
-                    b.Property<long>("AdmittedAtSnapshot")
+                    b.Property<long>("AdmittedTotal")
                         .HasColumnType("INTEGER");
 
-                    b.Property<long>("AdmittedTotal")
+                    b.Property<int>("MaxActiveTokens")
                         .HasColumnType("INTEGER");
 
                     b.Property<double?>("ObservedAdmissionsPerSecond")
                         .HasColumnType("REAL");
+
+                    b.Property<DateTime?>("OpensAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool>("Paused")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("PendingDrawId")
+                        .HasColumnType("INTEGER");
 
                     b.Property<long>("RateWindowAdmitted")
                         .HasColumnType("INTEGER");
@@ -262,8 +305,11 @@ namespace Concert.Infrastructure.Persistence.Migrations.Sqlite
                     b.Property<DateTime?>("RateWindowStartedAt")
                         .HasColumnType("TEXT");
 
-                    b.Property<DateTime?>("SnapshotAt")
-                        .HasColumnType("TEXT");
+                    b.Property<long>("Round")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("SettingsInitialised")
+                        .HasColumnType("INTEGER");
 
                     b.Property<long>("Version")
                         .IsConcurrencyToken()
@@ -277,24 +323,14 @@ namespace Concert.Infrastructure.Persistence.Migrations.Sqlite
                         new
                         {
                             Id = 1,
-                            AdmittedAtSnapshot = 0L,
                             AdmittedTotal = 0L,
+                            MaxActiveTokens = 100,
+                            Paused = false,
                             RateWindowAdmitted = 0L,
+                            Round = 0L,
+                            SettingsInitialised = false,
                             Version = 0L
                         });
-                });
-
-            modelBuilder.Entity("Concert.Domain.Queue.QueueRankMark", b =>
-                {
-                    b.Property<long>("TokenId")
-                        .HasColumnType("INTEGER");
-
-                    b.Property<long>("Ahead")
-                        .HasColumnType("INTEGER");
-
-                    b.HasKey("TokenId");
-
-                    b.ToTable("QueueRankMarks");
                 });
 
             modelBuilder.Entity("Concert.Domain.Queue.QueueToken", b =>
@@ -305,6 +341,9 @@ namespace Concert.Infrastructure.Persistence.Migrations.Sqlite
 
                     b.Property<DateTime?>("ActivatedAt")
                         .HasColumnType("TEXT");
+
+                    b.Property<long>("DrawKey")
+                        .HasColumnType("INTEGER");
 
                     b.Property<DateTime?>("ExpiredAt")
                         .HasColumnType("TEXT");
@@ -319,6 +358,9 @@ namespace Concert.Infrastructure.Persistence.Migrations.Sqlite
                         .HasColumnType("TEXT");
 
                     b.Property<long?>("LiveUserId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("Round")
                         .HasColumnType("INTEGER");
 
                     b.Property<int>("Status")
@@ -346,9 +388,9 @@ namespace Concert.Infrastructure.Persistence.Migrations.Sqlite
 
                     b.HasIndex("Status", "ExpiresAt");
 
-                    b.HasIndex("Status", "Id");
-
                     b.HasIndex("Status", "LastSeenAt");
+
+                    b.HasIndex("Status", "Round", "DrawKey", "Id");
 
                     b.ToTable("QueueTokens");
                 });
