@@ -56,6 +56,10 @@ public static class Errors
     public static DomainException HoldLimitReached(int max) =>
         new(ErrorKind.Conflict, "hold_limit_reached", $"You already hold {max} seats; pay or cancel one first.");
 
+    public static DomainException TicketLimitReached(int max) =>
+        new(ErrorKind.Conflict, "ticket_limit_reached",
+            $"You already have {max} seats of this performance, held or paid; cancel a hold to choose another.");
+
     public static DomainException ReservationExpired() =>
         new(ErrorKind.Conflict, "reservation_expired", "The hold on this reservation has lapsed or was cancelled.");
 

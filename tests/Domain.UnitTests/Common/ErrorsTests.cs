@@ -27,6 +27,7 @@ public sealed class ErrorsTests
         { "hold_limit_reached", ErrorKind.Conflict, 409 },
         { "draw_not_found", ErrorKind.NotFound, 404 },
         { "opening_in_past", ErrorKind.Conflict, 409 },
+        { "ticket_limit_reached", ErrorKind.Conflict, 409 },
         { "reservation_expired", ErrorKind.Conflict, 409 },
         { "reservation_already_paid", ErrorKind.Conflict, 409 },
         { "insufficient_balance", ErrorKind.Conflict, 409 },
@@ -76,6 +77,8 @@ public sealed class ErrorsTests
     {
         Assert.Contains("4", Errors.HoldLimitReached(4).Message, StringComparison.Ordinal);
         Assert.Contains("3", Errors.HoldLimitReached(3).Message, StringComparison.Ordinal);
+        Assert.Contains("4", Errors.TicketLimitReached(4).Message, StringComparison.Ordinal);
+        Assert.Contains("2", Errors.TicketLimitReached(2).Message, StringComparison.Ordinal);
         Assert.Equal("A name is too long.", Errors.Invalid("A name is too long.").Message);
         var limit = Errors.BalanceLimitExceeded(100_000_000).Message;
         Assert.Contains(100_000_000.ToString("N0", System.Globalization.CultureInfo.CurrentCulture), limit, StringComparison.Ordinal);

@@ -13,6 +13,7 @@ public static class Guarantees
 {
     public const long MaxBalance = 100_000_000;
     public const int MaxHeldSeatsPerUser = 4;
+    public const int MaxTicketsPerUserPerSchedule = 4;
 
     /// <summary>A hold is live while its status is Held and its end has not passed.</summary>
     private const string LiveHold = """r."Status" = 1 AND r."HeldUntil" > now()""";
@@ -64,6 +65,11 @@ public static class Guarantees
             $"""
              SELECT r."UserId", count(*) FROM "Reservations" r WHERE {LiveHold}
              GROUP BY r."UserId" HAVING count(*) > {MaxHeldSeatsPerUser}
+             """),
+        ("a user never has more than MaxTicketsPerUserPerSchedule held and paid seats in one schedule",
+            $"""
+             SELECT r."UserId", r."ScheduleId", count(*) FROM "Reservations" r WHERE r."Status" = 2 OR ({LiveHold})
+             GROUP BY r."UserId", r."ScheduleId" HAVING count(*) > {MaxTicketsPerUserPerSchedule}
              """),
         ("a balance never goes negative and never passes 100,000,000",
             $"""SELECT "UserId", "Balance" FROM "Accounts" WHERE "Balance" < 0 OR "Balance" > {MaxBalance}"""),

@@ -14,9 +14,10 @@ namespace Concert.Application.Reservations.Commands.HoldSeat;
 public sealed record HoldSeatCommand(long SeatId) : ICommand<ReservationDto>, IRequireActiveQueueToken, IMeasuredOutcome;
 
 /// <summary>
-/// Holds a seat. Two races, both decided by the database: the user's row is locked first, so the count of that
-/// user's live holds cannot be raced past the limit; the seat row carries a concurrency token, so of any number
-/// of users who saw it free, exactly one commits the hold and the rest get 409 seat_unavailable.
+/// Holds a seat. Two races, both decided by the database: the user's row is locked first, so the counts of that
+/// user's live holds and of their held and paid seats in the schedule cannot be raced past either limit; the seat
+/// row carries a concurrency token, so of any number of users who saw it free, exactly one commits the hold and
+/// the rest get 409 seat_unavailable.
 /// </summary>
 public sealed class HoldSeatCommandHandler(
     IConcertDbContext db,
@@ -56,12 +57,32 @@ public sealed class HoldSeatCommandHandler(
                     throw Errors.UserNotFound();
                 }
 
-                var max = options.Value.MaxHeldSeatsPerUser;
-                var live = await db.Reservations.CountAsync(
-                    r => r.UserId == userId && r.Status == ReservationStatus.Held && r.HeldUntil > now, ct);
-                if (live >= max)
+                // Both limits from one read of the user's reservations that still count: live holds anywhere,
+                // and paid seats of this seat's schedule. The user row is locked, so neither count can be raced.
+                var scheduleId = seat.ScheduleId;
+                var counts = await db.Reservations
+                    .Where(r => r.UserId == userId
+                                && ((r.Status == ReservationStatus.Held && r.HeldUntil > now)
+                                    || (r.Status == ReservationStatus.Confirmed && r.ScheduleId == scheduleId)))
+                    .GroupBy(r => r.UserId)
+                    .Select(g => new
+                    {
+                        LiveHolds = g.Count(r => r.Status == ReservationStatus.Held),
+                        InSchedule = g.Count(r => r.ScheduleId == scheduleId),
+                    })
+                    .SingleOrDefaultAsync(ct);
+
+                // The contract's order: when both limits are reached, hold_limit_reached is the answer.
+                var maxHeld = options.Value.MaxHeldSeatsPerUser;
+                if ((counts?.LiveHolds ?? 0) >= maxHeld)
                 {
-                    throw Errors.HoldLimitReached(max);
+                    throw Errors.HoldLimitReached(maxHeld);
+                }
+
+                var maxTickets = options.Value.MaxTicketsPerUserPerSchedule;
+                if ((counts?.InSchedule ?? 0) >= maxTickets)
+                {
+                    throw Errors.TicketLimitReached(maxTickets);
                 }
 
                 var concertId = await db.Schedules.Where(s => s.Id == seat.ScheduleId).Select(s => s.ConcertId).SingleAsync(ct);
