@@ -366,7 +366,7 @@ public sealed class BookingLoad(LoadClient client, PostgresDatabase database, Bo
         // within a few seconds, polled again on that same instance.
         var settleBy = DateTime.UtcNow + TimeSpan.FromSeconds(5);
         while (after.Instance != left.Instance && Ledger.Expect(after, (200, null)) && Status(after) == "waiting"
-               && DateTime.UtcNow < settleBy && !deadline.IsCancellationRequested)
+               && DateTime.UtcNow < settleBy)
         {
             await Task.Delay(100);
             var same = client.Alive.FirstOrDefault(i => i.Name == after.Instance);

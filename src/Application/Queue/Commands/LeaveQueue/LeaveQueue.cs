@@ -21,12 +21,14 @@ public sealed class LeaveQueueCommandHandler(
         var token = context.Token.Token;
 
         // Still in line (conditional, so that an admission racing this leave is not taken for a waiting leaver):
-        // those behind move up at the next read of the line, on every instance, within a second.
+        // those behind move up at the next read of the line, on every instance, within a second. This instance's
+        // copy stops answering for the token once the write is committed (a copy read before then may hold it).
+        var leftLine = metrics.Expired("left", await db.QueueTokens
+            .Where(t => t.Id == id && (t.Status == QueueTokenStatus.Waiting || t.Status == QueueTokenStatus.Prequeue))
+            .ExpireAsync(now, cancellationToken)) == 1;
         line.MovedHere(id);
         line.Forget(token);
-        if (metrics.Expired("left", await db.QueueTokens
-                .Where(t => t.Id == id && (t.Status == QueueTokenStatus.Waiting || t.Status == QueueTokenStatus.Prequeue))
-                .ExpireAsync(now, cancellationToken)) == 1)
+        if (leftLine)
         {
             changes.Pulse();   // the leaver's own stream ends
             return Unit.Value;
