@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Net.Http.Json;
 using Concert.WebApi.FunctionalTests.Infrastructure;
-using Microsoft.IdentityModel.JsonWebTokens;
 
 namespace Concert.WebApi.FunctionalTests.Queue;
 
@@ -14,11 +13,10 @@ public sealed class DrawVerificationScriptTests
         await using var api = await TestApi.StartAsync(o =>
         {
             o.MaxActiveTokens = 1;
-            o.Settings["Admin:Email"] = "ops@example.com";
-            o.Settings["Admin:Password"] = "operator password";
+            o.Settings["Admin:Email"] = WaitingRoomTests.OperatorEmail;
+            o.Settings["Admin:Password"] = WaitingRoomTests.OperatorPassword;
         });
-        var ops = long.Parse(new JsonWebToken(await api.Client.SignInAsync("ops@example.com", "operator password")).Subject,
-            System.Globalization.CultureInfo.InvariantCulture);
+        var ops = await WaitingRoomTests.OperatorAsync(api);
         var schedule = new HttpRequestMessage(HttpMethod.Patch, "/api/admin/waiting-room")
         {
             Content = JsonContent.Create(new { opensAt = api.Clock.GetUtcNow().UtcDateTime.AddMinutes(5) }),

@@ -17,8 +17,8 @@ public sealed class WaitingRoomTests
     private const string Room = "/api/waiting-room";
     private const string Draw = "/api/waiting-room/draw";
     private const string Admin = "/api/admin/waiting-room";
-    private const string OperatorEmail = "ops@example.com";
-    private const string OperatorPassword = "operator password";
+    internal const string OperatorEmail = "ops@example.com";
+    internal const string OperatorPassword = "operator password";
 
     private static Task<TestApi> StartAsync(int cap) => TestApi.StartAsync(o =>
     {
@@ -29,7 +29,7 @@ public sealed class WaitingRoomTests
     });
 
     /// <summary>The operator signs in; returns their user id (requests sent <c>.As(id)</c> carry their bearer).</summary>
-    private static async Task<long> OperatorAsync(TestApi api)
+    internal static async Task<long> OperatorAsync(TestApi api)
     {
         var bearer = await api.Client.SignInAsync(OperatorEmail, OperatorPassword);
         return long.Parse(new JsonWebToken(bearer).Subject, System.Globalization.CultureInfo.InvariantCulture);
