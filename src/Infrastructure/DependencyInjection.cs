@@ -35,9 +35,16 @@ public static class DependencyInjection
         {
             case DatabaseProvider.Sqlite:
                 var sqlite = new SqliteConnectionStringBuilder { DataSource = database.SqlitePath, Pooling = true, DefaultTimeout = 60 }.ToString();
-                services.AddDbContextPool<ConcertDbContext, SqliteConcertDbContext>(o => o
-                    .UseSqlite(sqlite)
-                    .AddInterceptors(new SqlitePragmaInterceptor(database.SqliteBusyTimeoutMs)));
+                var busyTimeout = TimeSpan.FromMilliseconds(database.SqliteBusyTimeoutMs);
+                services.AddDbContextPool<ConcertDbContext, SqliteConcertDbContext>(o =>
+                {
+                    o.UseSqlite(sqlite).AddInterceptors(new SqlitePragmaInterceptor(database.SqliteBusyTimeoutMs));
+                    if (database.SqliteWriterGate)
+                    {
+                        var gate = SqliteWriterGate.For(Path.GetFullPath(database.SqlitePath), busyTimeout);
+                        o.AddInterceptors(new SqliteWriterGateInterceptor(gate));
+                    }
+                });
                 break;
             case DatabaseProvider.SqlServer:
                 services.AddDbContextPool<ConcertDbContext, SqlServerConcertDbContext>(o => o
