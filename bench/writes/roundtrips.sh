@@ -42,7 +42,7 @@ count() {
 }
 
 echo
-echo "| use case (one request) | statements | commits | by kind |"
+echo "| use case (one request) | statements | explicit transactions committed (a write outside one commits alone) | by kind |"
 echo "|---|---:|---:|---|"
 count "join (POST /api/queue/tokens, waits)" api POST /api/queue/tokens '' "$joiner"
 jtoken="$(sql "SELECT Token FROM QueueTokens WHERE UserId = 4;")"

@@ -79,6 +79,18 @@ build_writebench
 bench_settings
 [[ " $PROVIDERS " == *" postgres "* ]] && pg_durable_start
 
+# gate_totals: "turns waitedMs heldMs" of the SQLite writer gate so far (its reporter logs them every second with
+# writes, at Debug); "0 0 0" on PostgreSQL. gate_delta BEFORE AFTER WHAT: the mean wait and hold per turn between.
+gate_totals() {
+  sleep 1.2
+  grep -oE 'turns=[0-9]+ waitedMs=[0-9]+ heldMs=[0-9]+' "$BENCH_TMP/service.log" | tail -n 1 | tr -c '0-9\n' ' ' \
+    | awk '{ print $1, $2, $3 }' | grep . || echo "0 0 0"
+}
+gate_delta() {
+  awk -v what="$3" -v a="$1" -v b="$2" 'BEGIN { split(a, x, " "); split(b, y, " "); n = y[1] - x[1]
+    if (n > 0) printf "%s: %d turns at the writer gate, mean wait %.1f ms, mean hold %.2f ms\n", what, n, (y[2] - x[2]) / n, (y[3] - x[3]) / n }'
+}
+
 RESULTS="$BENCH_TMP/results.md"
 : >"$RESULTS"
 
@@ -101,6 +113,7 @@ run_provider() {
   local rush0=$((PAY + 1)) rawpay0=$((PAY + RUSHERS + 1)) join0=$((2 * PAY + RUSHERS + 1))
   local active=$((2 * PAY + RUSHERS))
   bench_start \
+    Serilog__MinimumLevel__Override__Concert.Infrastructure.Persistence.SqliteWriterGateReporter=Debug \
     Queue__MaxActiveTokens=$active \
     Queue__ActiveTokenLifetime=03:00:00 \
     Queue__WaitingTokenIdleTimeout=03:00:00 \
@@ -160,8 +173,10 @@ run_provider() {
   # Charges: 1 won each, users 1..PAY round-robin.
   export BENCH_BEARERS="$BENCH_TMP/pay-bearers.txt" BENCH_CHARGE_AMOUNT=1
   wrk_warm / "$BENCH_ROOT/payments/charge.lua"
-  local charge
+  local charge g0 g1 g2 g3
+  g0="$(gate_totals)"
   charge="$(wrk_run "charge (POST /api/users/{id}/balance/charges)" / "$BENCH_ROOT/payments/charge.lua")"
+  g1="$(gate_totals)"
   log "$(table_row "$charge")"
 
   # Payments: one hold each, a fixed list (a payment happens once); the first WARM warm the path.
@@ -174,7 +189,9 @@ run_provider() {
   batch_expect 201 "$BENCH_TMP/pay-warm.out" "warm-up payments"
   local measured=$((PAY - WARM)) pay
   pay_config $((WARM + 1)) "$PAY" >"$BENCH_TMP/pay.cfg"
+  g2="$(gate_totals)"
   pay="$(timed_batch "payment (POST /api/payments, one hold), $measured distinct" "$BENCH_TMP/pay.cfg" "$BENCH_TMP/pay.out")"
+  g3="$(gate_totals)"
   log "$(table_row "$pay")"
   batch_expect 201 "$BENCH_TMP/pay.out" "measured payments"
   # The same client sending as many /health/live: what the payment batch's client and HTTP cost alone.
@@ -266,6 +283,8 @@ run_provider() {
       "$(ratio "$(f_rps "$charge_nogate")" "$(rawf "$raw_charge" 3)")" \
       "$(ratio "$(ratio "$(f_rps "$charge")" "$h")" "$(ratio "$(f_rps "$charge_nogate")" "$(f_rps "$health_nogate")")")"
     echo
+    gate_delta "$g0" "$g1" "charges"
+    gate_delta "$g2" "$g3" "payments"
     echo "payment p50/p99: $(f_p50 "$pay") / $(f_p99 "$pay") ms; hold rush: $(f_201 "$rush") won, $(f_409 "$rush") × 409, $(f_other "$rush") other"
     echo "after: $n_pay payments (expected $((2 * PAY))), $n_sold seats sold, $n_unbalanced balances unequal to their history"
   } >>"$RESULTS"

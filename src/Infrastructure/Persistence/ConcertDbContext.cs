@@ -82,6 +82,17 @@ public abstract class ConcertDbContext(DbContextOptions options) : DbContext(opt
 
     public void ClearChanges() => ChangeTracker.Clear();
 
+    public long PendingKeyOf<TEntity>(TEntity entity)
+        where TEntity : class
+    {
+        var entry = Entry(entity);
+        var key = entry.Metadata.FindPrimaryKey()!.Properties.Single();
+        var property = entry.Property(key.Name);
+        return property.IsTemporary
+            ? (long)property.CurrentValue!
+            : throw new InvalidOperationException($"{typeof(TEntity).Name} has no pending key: add it before asking.");
+    }
+
     public async Task<Account?> LockAccountAsync(long userId, CancellationToken cancellationToken)
     {
         switch (RowLocks)

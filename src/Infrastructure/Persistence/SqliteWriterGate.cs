@@ -1,8 +1,11 @@
 using System.Collections.Concurrent;
 using System.Data.Common;
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 
 namespace Concert.Infrastructure.Persistence;
 
@@ -19,16 +22,78 @@ public sealed class SqliteWriterGate(TimeSpan patience)
     private static readonly ConcurrentDictionary<string, SqliteWriterGate> PerFile = new(StringComparer.Ordinal);
 
     private readonly SemaphoreSlim _turn = new(1, 1);
+    private long _turns;
+    private long _waitedTicks;
+    private long _heldTicks;
+    private long _heldSince;   // written by the holder only
 
     /// <summary>One gate per database file in this process (test hosts in one process each get their file's).</summary>
     public static SqliteWriterGate For(string fullPath, TimeSpan patience) =>
         PerFile.GetOrAdd(fullPath, _ => new SqliteWriterGate(patience));
 
-    public Task<bool> EnterAsync(CancellationToken cancellationToken) => _turn.WaitAsync(patience, cancellationToken);
+    /// <summary>Turns taken, time spent waiting for them and time they were held, since start (for the writes bench:
+    /// how long writers queue for SQLite's lock, and how long each holds it).</summary>
+    public (long Turns, long WaitedMs, long HeldMs) Totals =>
+        (Interlocked.Read(ref _turns), Ms(Interlocked.Read(ref _waitedTicks)), Ms(Interlocked.Read(ref _heldTicks)));
 
-    public bool Enter() => _turn.Wait(patience);
+    /// <summary>Nobody holds a turn right now.</summary>
+    public bool IsFree => _turn.CurrentCount == 1;
 
-    public void Leave() => _turn.Release();
+    public async Task<bool> EnterAsync(CancellationToken cancellationToken) =>
+        Took(Stopwatch.GetTimestamp(), await _turn.WaitAsync(patience, cancellationToken));
+
+    public bool Enter() => Took(Stopwatch.GetTimestamp(), _turn.Wait(patience));
+
+    public void Leave()
+    {
+        Interlocked.Add(ref _heldTicks, Stopwatch.GetTimestamp() - _heldSince);
+        _turn.Release();
+    }
+
+    private bool Took(long askedAt, bool entered)
+    {
+        if (entered)
+        {
+            _heldSince = Stopwatch.GetTimestamp();
+            Interlocked.Add(ref _waitedTicks, _heldSince - askedAt);
+            Interlocked.Increment(ref _turns);
+        }
+
+        return entered;
+    }
+
+    private static long Ms(long ticks) => ticks * 1000 / Stopwatch.Frequency;
+}
+
+/// <summary>Every second with writes, at Debug: the gate's totals (bench/writes reads them from the log).</summary>
+public sealed class SqliteWriterGateReporter(SqliteWriterGate gate, ILogger<SqliteWriterGateReporter> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (!logger.IsEnabled(LogLevel.Debug))
+        {
+            return;
+        }
+
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1));
+        long last = -1;
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken))
+            {
+                var (turns, waited, held) = gate.Totals;
+                if (turns != last)
+                {
+                    last = turns;
+                    logger.LogDebug("SQLite writer gate totals: turns={Turns} waitedMs={WaitedMs} heldMs={HeldMs}", turns, waited, held);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopping.
+        }
+    }
 }
 
 /// <summary>

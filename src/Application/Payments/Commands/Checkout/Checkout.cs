@@ -109,14 +109,19 @@ public sealed class CheckoutCommandHandler(
 
         var account = await db.LockAccountAsync(userId, ct) ?? throw Errors.UserNotFound();
         db.Payments.Add(payment);
-        await db.SaveChangesAsync(ct);
 
-        // The account refuses a debit it cannot cover; the rollback then undoes everything above too.
-        db.BalanceEntries.Add(account.Pay(payment.Amount, payment.Id, now));
+        // The account refuses a debit it cannot cover; the rollback then undoes everything above too. The entry names
+        // the payment by the key it will get, so that one SaveChanges writes the payment and the debit together.
+        db.BalanceEntries.Add(account.Pay(payment.Amount, db.PendingKeyOf(payment), now));
+        await db.SaveChangesAsync(ct);
 
         var result = new PaymentDto(payment.Id, [.. ids], userId, payment.Amount, now, account.Balance);
-        claim?.Complete(201, IdempotencyStore.Serialize(result));
-        await db.SaveChangesAsync(ct);
+        if (claim is not null)
+        {
+            claim.Complete(201, IdempotencyStore.Serialize(result));
+            await db.SaveChangesAsync(ct);
+        }
+
         return result;
     }
 }
