@@ -51,7 +51,20 @@ public abstract class ConcertDbContext(DbContextOptions options) : DbContext(opt
                 {
                     ChangeTracker.Clear();
                     await using var transaction = await Database.BeginTransactionAsync(ct);
-                    var result = await w(ct);
+                    T result;
+                    try
+                    {
+                        result = await w(ct);
+                    }
+                    catch
+                    {
+                        // Roll back now rather than when the request's scope closes the connection: a refusal inside
+                        // the transaction (a seat taken meanwhile, a balance short) releases SQLite's write lock and
+                        // the writer's turn at once, not after its error answer is written.
+                        await RollBackQuietlyAsync(transaction);
+                        throw;
+                    }
+
                     await transaction.CommitAsync(ct);
                     return result;
                 },
@@ -67,6 +80,18 @@ public abstract class ConcertDbContext(DbContextOptions options) : DbContext(opt
     }
 
     public abstract bool IsUniqueViolation(DbUpdateException exception);
+
+    private static async Task RollBackQuietlyAsync(Microsoft.EntityFrameworkCore.Storage.IDbContextTransaction transaction)
+    {
+        try
+        {
+            await transaction.RollbackAsync(CancellationToken.None);
+        }
+        catch (Exception e) when (e is System.Data.Common.DbException or InvalidOperationException)
+        {
+            // The database already ended it (a failed statement can); the original failure is the one to report.
+        }
+    }
 
     public Task<List<WaitingRankRow>> WaitingRankMarksAsync(int spacing, CancellationToken cancellationToken)
     {
