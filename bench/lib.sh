@@ -95,6 +95,7 @@ bench_build() {
 
 # bench_start [NAME=VALUE ...]: starts the service on a free 127.0.0.1 port with a fresh SQLite file, extra
 # configuration given as environment assignments (e.g. Queue__MaxActiveTokens=600), and waits for /health/ready.
+# BENCH_PROVIDER=Postgres with BENCH_CONNECTION_STRING runs it on PostgreSQL instead (bench/writes).
 bench_start() {
   BENCH_DB="$BENCH_TMP/bench.db"
   local outdir
@@ -107,8 +108,9 @@ bench_start() {
       Auth__SigningKey="$BENCH_SIGNING_KEY" \
       RateLimits__Enabled=false \
       ASPNETCORE_URLS="http://127.0.0.1:0" \
-      Database__Provider=Sqlite \
+      Database__Provider="${BENCH_PROVIDER:-Sqlite}" \
       Database__SqlitePath="$BENCH_DB" \
+      ConnectionStrings__Concert="${BENCH_CONNECTION_STRING:-}" \
       Serilog__MinimumLevel__Default=Warning \
       Serilog__MinimumLevel__Override__Microsoft.AspNetCore=Warning \
       Serilog__MinimumLevel__Override__Microsoft.Hosting.Lifetime=Information \

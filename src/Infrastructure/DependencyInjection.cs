@@ -37,9 +37,22 @@ public static class DependencyInjection
         {
             case DatabaseProvider.Sqlite:
                 var sqlite = new SqliteConnectionStringBuilder { DataSource = database.SqlitePath, Pooling = true, DefaultTimeout = 60 }.ToString();
-                services.AddDbContextPool<ConcertDbContext, SqliteConcertDbContext>(o => o
-                    .UseSqlite(sqlite)
-                    .AddInterceptors(new SqlitePragmaInterceptor(database.SqliteBusyTimeoutMs)));
+                var gate = database.SqliteWriterGate
+                    ? SqliteWriterGate.For(Path.GetFullPath(database.SqlitePath), TimeSpan.FromMilliseconds(database.SqliteBusyTimeoutMs))
+                    : null;
+                services.AddDbContextPool<ConcertDbContext, SqliteConcertDbContext>(o =>
+                {
+                    o.UseSqlite(sqlite).AddInterceptors(new SqlitePragmaInterceptor(database.SqliteBusyTimeoutMs));
+                    if (gate is not null)
+                    {
+                        o.AddInterceptors(new SqliteWriterGateInterceptor(gate));
+                    }
+                });
+                if (gate is not null)
+                {
+                    services.AddSingleton(gate);
+                    services.AddHostedService(sp => new SqliteWriterGateReporter(gate, sp.GetRequiredService<ILogger<SqliteWriterGateReporter>>()));
+                }
                 break;
             case DatabaseProvider.SqlServer:
                 services.AddDbContextPool<ConcertDbContext, SqlServerConcertDbContext>(o => o

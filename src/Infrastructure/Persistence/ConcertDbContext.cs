@@ -51,7 +51,20 @@ public abstract class ConcertDbContext(DbContextOptions options) : DbContext(opt
                 {
                     ChangeTracker.Clear();
                     await using var transaction = await Database.BeginTransactionAsync(ct);
-                    var result = await w(ct);
+                    T result;
+                    try
+                    {
+                        result = await w(ct);
+                    }
+                    catch
+                    {
+                        // Roll back now rather than when the request's scope closes the connection: a refusal inside
+                        // the transaction (a seat taken meanwhile, a balance short) releases SQLite's write lock and
+                        // the writer's turn at once, not after its error answer is written.
+                        await RollBackQuietlyAsync(transaction);
+                        throw;
+                    }
+
                     await transaction.CommitAsync(ct);
                     return result;
                 },
@@ -68,35 +81,76 @@ public abstract class ConcertDbContext(DbContextOptions options) : DbContext(opt
 
     public abstract bool IsUniqueViolation(DbUpdateException exception);
 
+    private static async Task RollBackQuietlyAsync(Microsoft.EntityFrameworkCore.Storage.IDbContextTransaction transaction)
+    {
+        try
+        {
+            await transaction.RollbackAsync(CancellationToken.None);
+        }
+        catch (Exception e) when (e is System.Data.Common.DbException or InvalidOperationException)
+        {
+            // The database already ended it (a failed statement can); the original failure is the one to report.
+        }
+    }
+
     public void ClearChanges() => ChangeTracker.Clear();
+
+    public long PendingKeyOf<TEntity>(TEntity entity)
+        where TEntity : class
+    {
+        var entry = Entry(entity);
+        var key = entry.Metadata.FindPrimaryKey()!.Properties.Single();
+        var property = entry.Property(key.Name);
+        return property.IsTemporary
+            ? (long)property.CurrentValue!
+            : throw new InvalidOperationException($"{typeof(TEntity).Name} has no pending key: add it before asking.");
+    }
 
     public async Task<Account?> LockAccountAsync(long userId, CancellationToken cancellationToken)
     {
-        var locked = await Accounts.Where(a => a.UserId == userId)
-            .ExecuteUpdateAsync(s => s.SetProperty(a => a.Version, a => a.Version + 1), cancellationToken);
-        return locked == 0 ? null : await Accounts.SingleAsync(a => a.UserId == userId, cancellationToken);
+        switch (RowLocks)
+        {
+            case RowLockStyle.WriterLockHeld when Database.CurrentTransaction is not null:
+                return await Accounts.SingleOrDefaultAsync(a => a.UserId == userId, cancellationToken);
+            case RowLockStyle.SelectForUpdate:
+                return (await Accounts
+                    .FromSql($"""SELECT * FROM "Accounts" WHERE "UserId" = {userId} FOR UPDATE""")
+                    .ToListAsync(cancellationToken)).SingleOrDefault();
+            default:
+                var locked = await Accounts.Where(a => a.UserId == userId)
+                    .ExecuteUpdateAsync(s => s.SetProperty(a => a.Version, a => a.Version + 1), cancellationToken);
+                return locked == 0 ? null : await Accounts.SingleAsync(a => a.UserId == userId, cancellationToken);
+        }
     }
 
     public async Task<bool> LockUserAsync(long userId, CancellationToken cancellationToken) =>
         await Users.Where(u => u.Id == userId)
             .ExecuteUpdateAsync(s => s.SetProperty(u => u.Version, u => u.Version + 1), cancellationToken) == 1;
 
-    public async Task<Reservation?> LockReservationAsync(long reservationId, long userId, CancellationToken cancellationToken)
-    {
-        var locked = await Reservations.Where(r => r.Id == reservationId && r.UserId == userId)
-            .ExecuteUpdateAsync(s => s.SetProperty(r => r.Version, r => r.Version + 1), cancellationToken);
-        return locked == 0 ? null : await Reservations.SingleAsync(r => r.Id == reservationId, cancellationToken);
-    }
+    public async Task<Reservation?> LockReservationAsync(long reservationId, long userId, CancellationToken cancellationToken) =>
+        (await LockReservationsAsync([reservationId], userId, cancellationToken)).SingleOrDefault();
 
     public async Task<List<Reservation>> LockReservationsAsync(
         IReadOnlyCollection<long> reservationIds, long userId, CancellationToken cancellationToken)
     {
         var ids = reservationIds.ToArray();
-        var locked = await Reservations.Where(r => ids.Contains(r.Id) && r.UserId == userId)
-            .ExecuteUpdateAsync(s => s.SetProperty(r => r.Version, r => r.Version + 1), cancellationToken);
-        return locked == 0
-            ? []
-            : await Reservations.Where(r => ids.Contains(r.Id) && r.UserId == userId).ToListAsync(cancellationToken);
+        switch (RowLocks)
+        {
+            case RowLockStyle.WriterLockHeld when Database.CurrentTransaction is not null:
+                return await Reservations.Where(r => ids.Contains(r.Id) && r.UserId == userId).ToListAsync(cancellationToken);
+            case RowLockStyle.SelectForUpdate:
+                // In id order, so two transactions locking overlapping sets never wait on each other in a circle.
+                return await Reservations
+                    .FromSql(
+                        $"""SELECT * FROM "Reservations" WHERE "Id" = ANY({ids}) AND "UserId" = {userId} ORDER BY "Id" FOR UPDATE""")
+                    .ToListAsync(cancellationToken);
+            default:
+                var locked = await Reservations.Where(r => ids.Contains(r.Id) && r.UserId == userId)
+                    .ExecuteUpdateAsync(s => s.SetProperty(r => r.Version, r => r.Version + 1), cancellationToken);
+                return locked == 0
+                    ? []
+                    : await Reservations.Where(r => ids.Contains(r.Id) && r.UserId == userId).ToListAsync(cancellationToken);
+        }
     }
 
     public async Task<QueueGate> LockQueueGateAsync(CancellationToken cancellationToken)
@@ -109,6 +163,22 @@ public abstract class ConcertDbContext(DbContextOptions options) : DbContext(opt
         }
 
         return await QueueGates.SingleAsync(g => g.Id == QueueGate.SingletonId, cancellationToken);
+    }
+
+    /// <summary>
+    /// How this provider locks a row for the rest of the transaction at the least cost. The portable way is a
+    /// conditional version bump and then a read (two statements). On SQLite a transaction begins IMMEDIATE and so
+    /// already holds the database's one write lock: a plain read is as good as a lock there. PostgreSQL reads and
+    /// locks in one statement (SELECT … FOR UPDATE; READ COMMITTED re-reads the latest version after the wait;
+    /// written for PostgreSQL's SQL alone).
+    /// </summary>
+    protected virtual RowLockStyle RowLocks => RowLockStyle.VersionBump;
+
+    protected enum RowLockStyle
+    {
+        VersionBump,
+        WriterLockHeld,
+        SelectForUpdate,
     }
 
     /// <summary>Quotes an identifier for this provider.</summary>

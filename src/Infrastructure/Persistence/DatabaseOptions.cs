@@ -18,6 +18,10 @@ public sealed class DatabaseOptions
 
     public int SqliteBusyTimeoutMs { get; set; } = 30_000;
 
+    /// <summary>Writers to the SQLite file queue in this process for their turn (<see cref="SqliteWriterGate"/>)
+    /// instead of sleeping in SQLite's busy handler. Off only to measure the difference.</summary>
+    public bool SqliteWriterGate { get; set; } = true;
+
     public bool MigrateOnStartup { get; set; } = true;
 
     /// <summary>Retries of a transient failure (server providers) before the request fails.</summary>

@@ -10,6 +10,7 @@ public sealed class SqliteConcertDbContext(DbContextOptions<SqliteConcertDbConte
     public override bool IsUniqueViolation(DbUpdateException exception) =>
         exception.InnerException is SqliteException { SqliteErrorCode: 19, SqliteExtendedErrorCode: 2067 or 1555 };
 
+    protected override RowLockStyle RowLocks => RowLockStyle.WriterLockHeld;
 }
 
 public sealed class SqlServerConcertDbContext(DbContextOptions<SqlServerConcertDbContext> options) : ConcertDbContext(options)
@@ -42,4 +43,6 @@ public sealed class PostgresConcertDbContext(DbContextOptions<PostgresConcertDbC
 {
     public override bool IsUniqueViolation(DbUpdateException exception) =>
         exception.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation };
+
+    protected override RowLockStyle RowLocks => RowLockStyle.SelectForUpdate;
 }

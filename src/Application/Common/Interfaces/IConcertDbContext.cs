@@ -48,6 +48,14 @@ public interface IConcertDbContext
 
     void ClearChanges();
 
+    /// <summary>
+    /// The key the database will give <paramref name="entity"/>, added and not yet saved: a stand-in value that the
+    /// next SaveChanges replaces, in the entity and in every foreign key set to it, once the row is inserted. Lets a
+    /// dependent row name a new principal and both be written by one SaveChanges.
+    /// </summary>
+    long PendingKeyOf<TEntity>(TEntity entity)
+        where TEntity : class;
+
     // Row locks, taken the portable way: a conditional version bump. Inside a transaction the UPDATE holds the row
     // (PostgreSQL, SQL Server) or the write lock (SQLite) until commit, so the read that follows sees the latest
     // committed state and nobody else can change it meanwhile — on every provider and across instances.

@@ -24,12 +24,15 @@ public sealed record CheckoutCommand(IReadOnlyList<long> ReservationIds, string?
 /// (conditional version bumps) before they are read; each seat's concurrency token makes a payment that races its
 /// own hold's lapse and a stranger's new hold lose cleanly. With an <c>Idempotency-Key</c> the claim row is inserted
 /// first: a concurrent request with the same key waits on its unique index and then replays.
+/// The slot the spent token frees is refilled by the admission worker within <c>Queue:AdmissionInterval</c>, as the
+/// contract promises, not by the payment itself: an admission pass takes the queue's one gate row, so a pass per
+/// payment made every payment wait in line for that row and its commit (docs/writes.md); one pass refills every
+/// slot freed meanwhile.
 /// </summary>
 public sealed class CheckoutCommandHandler(
     IConcertDbContext db,
     QueueTokenContext caller,
     IdempotencyStore idempotency,
-    QueueService queue,
     TimeProvider clock,
     ILogger<CheckoutCommandHandler> logger,
     ConcertMetrics metrics)
@@ -63,7 +66,6 @@ public sealed class CheckoutCommandHandler(
 
         logger.LogInformation("User {UserId} paid {Amount} for reservations {ReservationIds} (payment {PaymentId})",
             userId, paid.Amount, paid.ReservationIds, paid.Id);
-        await queue.AdmitAsync(cancellationToken);
         return paid;
     }
 
@@ -107,14 +109,19 @@ public sealed class CheckoutCommandHandler(
 
         var account = await db.LockAccountAsync(userId, ct) ?? throw Errors.UserNotFound();
         db.Payments.Add(payment);
-        await db.SaveChangesAsync(ct);
 
-        // The account refuses a debit it cannot cover; the rollback then undoes everything above too.
-        db.BalanceEntries.Add(account.Pay(payment.Amount, payment.Id, now));
+        // The account refuses a debit it cannot cover; the rollback then undoes everything above too. The entry names
+        // the payment by the key it will get, so that one SaveChanges writes the payment and the debit together.
+        db.BalanceEntries.Add(account.Pay(payment.Amount, db.PendingKeyOf(payment), now));
+        await db.SaveChangesAsync(ct);
 
         var result = new PaymentDto(payment.Id, [.. ids], userId, payment.Amount, now, account.Balance);
-        claim?.Complete(201, IdempotencyStore.Serialize(result));
-        await db.SaveChangesAsync(ct);
+        if (claim is not null)
+        {
+            claim.Complete(201, IdempotencyStore.Serialize(result));
+            await db.SaveChangesAsync(ct);
+        }
+
         return result;
     }
 }

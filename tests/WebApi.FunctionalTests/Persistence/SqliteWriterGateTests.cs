@@ -1,0 +1,60 @@
+using System.Net;
+using System.Net.Http.Json;
+using Concert.Infrastructure.Persistence;
+using Concert.WebApi.FunctionalTests.Infrastructure;
+using Concert.WebApi.FunctionalTests.Reservations;
+using Concert.WebApi.FunctionalTests.Users;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Concert.WebApi.FunctionalTests.Persistence;
+
+/// <summary>
+/// The SQLite writer gate hands every turn back, whatever the write did: committed, refused by the domain inside its
+/// transaction (rolled back on dispose), refused before any write, or written outside a transaction. A turn kept
+/// would make every later writer wait out the busy timeout.
+/// </summary>
+public sealed class SqliteWriterGateTests
+{
+    [Fact]
+    public async Task Every_turn_is_given_back_after_commits_refusals_and_rollbacks()
+    {
+        await using var api = await TestApi.StartAsync();
+        var gate = api.Services.GetService<SqliteWriterGate>();
+        Assert.SkipWhen(gate is null, "The writer gate is SQLite's alone.");
+        var userId = await api.Client.CreateUserAsync("Gate keeper");
+        await api.Client.ChargeUpToAsync(userId, 99_000_000);
+        var turnsBefore = gate.Totals.Turns;
+
+        // 20 racing charges of 100,000 on 99,000,000: ten commit, ten are refused inside their transaction; and
+        // ten refused by validation before any write.
+        var statuses = await BookingCalls.RaceAsync(30, async i =>
+        {
+            using var client = api.CreateClient();
+            var amount = i < 20 ? 100_000 : 0;
+            return (await client.PostAsJsonAsync($"/api/users/{userId}/balance/charges", new { amount })).StatusCode;
+        });
+
+        Assert.Equal(10, statuses.Count(s => s == HttpStatusCode.OK));
+        Assert.Equal(10, statuses.Count(s => s == HttpStatusCode.Conflict));
+        Assert.Equal(10, statuses.Count(s => s == HttpStatusCode.BadRequest));
+        Assert.True(gate.Totals.Turns >= turnsBefore + 20, "each charge that reached the database took a turn");
+        // Background workers take turns too; a turn kept for good would never come back.
+        Assert.True(await EventuallyFreeAsync(gate), "a writer kept its turn");
+        Assert.Equal(100_000_000, await api.Client.BalanceAsync(userId));
+    }
+
+    private static async Task<bool> EventuallyFreeAsync(SqliteWriterGate gate)
+    {
+        for (var i = 0; i < 200; i++)
+        {
+            if (gate.IsFree)
+            {
+                return true;
+            }
+
+            await Task.Delay(50);
+        }
+
+        return false;
+    }
+}
