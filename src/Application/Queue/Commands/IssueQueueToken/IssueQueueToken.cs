@@ -37,8 +37,15 @@ public sealed class IssueQueueTokenCommandHandler(
         for (var attempt = 1; ; attempt++)
         {
             var now = queue.Now;
-            await ExpireUsersLapsedTokenAsync(userId, now, cancellationToken);
-            if (await FindLiveAsync(userId, cancellationToken) is { } live)
+            var live = await FindLiveAsync(userId, cancellationToken);
+            if (live is not null && live.StatusAt(now, options.Value.IdleExpiryAfterLastRecordedPoll) == QueueTokenStatus.Expired)
+            {
+                // Time has already expired it (no sweep has written that down yet): it must not block the new one.
+                await ExpireLapsedAsync(live.Id, now, cancellationToken);
+                live = await FindLiveAsync(userId, cancellationToken);
+            }
+
+            if (live is not null)
             {
                 if (live.Status == QueueTokenStatus.Waiting && await queue.HasFreeSlotAsync(cancellationToken))
                 {
@@ -67,13 +74,14 @@ public sealed class IssueQueueTokenCommandHandler(
 
         metrics.Joined();
         db.ClearChanges();
-        if (token.Status == QueueTokenStatus.Waiting && await queue.HasFreeSlotAsync(cancellationToken))
+        if (token.Status == QueueTokenStatus.Waiting && await queue.HasFreeSlotAsync(cancellationToken)
+            && await queue.AdmitAsync(cancellationToken) > 0)
         {
-            await queue.AdmitAsync(cancellationToken);
+            // Admitted in this very request, perhaps: the row says.
+            token = await db.QueueTokens.AsNoTracking().SingleAsync(t => t.Id == token.Id, cancellationToken);
         }
 
-        var issued = await db.QueueTokens.AsNoTracking().SingleAsync(t => t.Id == token.Id, cancellationToken);
-        return new IssuedQueueToken(await queue.DescribeAsync(issued, cancellationToken), Created: true);
+        return new IssuedQueueToken(await queue.DescribeAsync(token, cancellationToken), Created: true);
     }
 
     /// <summary>Before a scheduled opening, a place in its pre-queue (scored with the opening's secret seed); else a
@@ -91,12 +99,13 @@ public sealed class IssueQueueTokenCommandHandler(
     private Task<QueueToken?> FindLiveAsync(long userId, CancellationToken ct) =>
         db.QueueTokens.AsNoTracking().FirstOrDefaultAsync(t => t.LiveUserId == userId, ct);
 
-    /// <summary>A live token that time has already expired must not block the user's new one.</summary>
-    private async Task ExpireUsersLapsedTokenAsync(long userId, DateTime now, CancellationToken ct)
+    /// <summary>Writes down the expiry time has already decided for the user's live token (idle or past its window),
+    /// counted by reason.</summary>
+    private async Task ExpireLapsedAsync(long tokenId, DateTime now, CancellationToken ct)
     {
         var idleBefore = now - options.Value.IdleExpiryAfterLastRecordedPoll;
         var (idle, lifetime) = await db.QueueTokens
-            .Where(t => t.LiveUserId == userId)
+            .Where(t => t.Id == tokenId)
             .ExpireLapsedAsync(now, idleBefore, ct);
         metrics.Expired("idle", idle);
         metrics.Expired("lifetime", lifetime);
