@@ -6,8 +6,8 @@ namespace Concert.MultiInstance.Tests.Infrastructure;
 /// The contract's "Guarantees" as queries on the database itself: each returns the rows that break one. They
 /// hold at every committed state, so the sampler runs them during the load and the test once more at the end,
 /// each time inside one REPEATABLE READ snapshot. Enum columns are stored as integers: QueueTokenStatus
-/// Waiting=1 Active=2 Expired=3; SeatStatus Available=1 Held=2 Sold=3; ReservationStatus Held=1 Confirmed=2
-/// Expired=3 Cancelled=4; BalanceEntryKind Charge=1 Payment=2.
+/// Waiting=1 Active=2 Expired=3 Prequeue=4 (live: prequeue, waiting or active); SeatStatus Available=1 Held=2
+/// Sold=3; ReservationStatus Held=1 Confirmed=2 Expired=3 Cancelled=4; BalanceEntryKind Charge=1 Payment=2.
 /// </summary>
 public static class Guarantees
 {
@@ -22,12 +22,12 @@ public static class Guarantees
     [
         ("active tokens never exceed MaxActiveTokens",
             $"""SELECT count(*) FROM "QueueTokens" WHERE "Status" = 2 HAVING count(*) > {maxActiveTokens}"""),
-        ("one live (waiting or active) token per user",
-            """SELECT "UserId", count(*) FROM "QueueTokens" WHERE "Status" IN (1, 2) GROUP BY "UserId" HAVING count(*) > 1"""),
+        ("one live (prequeue, waiting or active) token per user",
+            """SELECT "UserId", count(*) FROM "QueueTokens" WHERE "Status" IN (1, 2, 4) GROUP BY "UserId" HAVING count(*) > 1"""),
         ("a token is live exactly when it carries its user in LiveUserId",
             """
             SELECT "Id", "UserId", "Status", "LiveUserId" FROM "QueueTokens"
-            WHERE ("Status" IN (1, 2)) <> ("LiveUserId" IS NOT DISTINCT FROM "UserId")
+            WHERE ("Status" IN (1, 2, 4)) <> ("LiveUserId" IS NOT DISTINCT FROM "UserId")
                OR ("Status" = 2 AND ("ActivatedAt" IS NULL OR "ExpiresAt" IS NULL))
             """),
         ("a seat has at most one live hold and is sold at most once (held/confirmed reservations per seat)",
@@ -133,6 +133,17 @@ public static class Guarantees
                 WHERE p."Id" = (k."ResponseBody"::jsonb ->> 'id')::bigint AND p."UserId" = k."UserId"
                   AND (SELECT jsonb_agg(i."ReservationId" ORDER BY i."Line") FROM "PaymentItems" i WHERE i."PaymentId" = p."Id")
                       = k."ResponseBody"::jsonb -> 'reservationIds')
+            """),
+        ("a draw publishes exactly its total: one 32-byte score per drawn token, none before it is drawn",
+            """
+            SELECT "Id", "Total", length("Scores"), "DrawnAt" FROM "QueueDraws"
+            WHERE length("Scores") <> 32 * "Total" OR ("DrawnAt" IS NULL AND "Total" <> 0)
+            """),
+        ("a draw is made once: the room's pending draw is never one already drawn",
+            """
+            SELECT g."PendingDrawId", d."DrawnAt" FROM "QueueGates" g
+            JOIN "QueueDraws" d ON d."Id" = g."PendingDrawId"
+            WHERE d."DrawnAt" IS NOT NULL
             """),
     ];
 

@@ -56,6 +56,25 @@ public sealed class LoadClient(IReadOnlyList<ServiceInstance> instances, Ledger 
         return created;
     }
 
+    /// <summary>Signs an existing account in (an operator's, say); returns its user id, read from the token's
+    /// <c>sub</c>. Requests for that id carry its bearer from then on.</summary>
+    public async Task<long> SignInAsync(ServiceInstance at, string email, string password)
+    {
+        var signedIn = await SendAsync("sign-in", at, null, HttpMethod.Post, "/api/auth/token", new { email, password });
+        if (signedIn.Status != 200)
+        {
+            throw new InvalidOperationException($"Sign-in of {email} failed: {signedIn}");
+        }
+
+        var bearer = signedIn.Body!.Value.GetProperty("accessToken").GetString()!;
+        var payload = bearer.Split('.')[1].Replace('-', '+').Replace('_', '/');
+        payload = payload.PadRight(payload.Length + ((4 - (payload.Length % 4)) % 4), '=');
+        using var claims = JsonDocument.Parse(Convert.FromBase64String(payload));
+        var userId = long.Parse(claims.RootElement.GetProperty("sub").GetString()!, System.Globalization.CultureInfo.InvariantCulture);
+        _bearers[userId] = bearer;
+        return userId;
+    }
+
     public async Task<ChargeAttempt> ChargeAsync(ServiceInstance at, long userId, long amount)
     {
         var call = await SendAsync("charge", at, userId, HttpMethod.Post, $"/api/users/{userId}/balance/charges", new { amount });

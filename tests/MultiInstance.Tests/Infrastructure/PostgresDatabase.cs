@@ -41,9 +41,10 @@ public sealed class PostgresDatabase : IAsyncDisposable
     }
 
     /// <summary>What a service instance connects with: a pool small enough that two instances and the test's
-    /// own connections stay far below the server's limit.</summary>
-    public string ServiceConnectionString(int maxPoolSize) =>
-        new NpgsqlConnectionStringBuilder(ConnectionString) { MaxPoolSize = maxPoolSize }.ToString();
+    /// own connections stay far below the server's limit. <paramref name="applicationName"/> names its sessions
+    /// (<c>pg_stat_activity.application_name</c>).</summary>
+    public string ServiceConnectionString(int maxPoolSize, string? applicationName = null) =>
+        new NpgsqlConnectionStringBuilder(ConnectionString) { MaxPoolSize = maxPoolSize, ApplicationName = applicationName }.ToString();
 
     public async Task<NpgsqlConnection> OpenAsync()
     {

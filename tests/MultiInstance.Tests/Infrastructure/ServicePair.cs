@@ -32,7 +32,9 @@ public sealed class ServicePair : IAsyncDisposable
     /// <summary>From launching both processes to both answering /health/ready.</summary>
     public TimeSpan StartedIn { get; }
 
-    public static async Task<ServicePair> StartAsync(int maxActiveTokens)
+    /// <param name="settings">Environment settings for both instances, over the defaults below (for example an
+    /// operator account or another idle timeout).</param>
+    public static async Task<ServicePair> StartAsync(int maxActiveTokens, IReadOnlyDictionary<string, string>? settings = null)
     {
         var database = await PostgresDatabase.CreateAsync();
         var started = new List<ServiceInstance>();
@@ -41,7 +43,6 @@ public sealed class ServicePair : IAsyncDisposable
             var environment = new Dictionary<string, string>
             {
                 ["Database__Provider"] = "Postgres",
-                ["ConnectionStrings__Concert"] = database.ServiceConnectionString(maxPoolSize: 60),
                 ["Queue__MaxActiveTokens"] = maxActiveTokens.ToString(CultureInfo.InvariantCulture),
                 ["Workers__Enabled"] = "true",
                 ["Queue__AdmissionInterval"] = "00:00:00.200",
@@ -54,9 +55,22 @@ public sealed class ServicePair : IAsyncDisposable
                 ["RateLimits__Enabled"] = "false",
                 ["Serilog__MinimumLevel__Default"] = "Warning",
             };
+            foreach (var (key, value) in settings ?? new Dictionary<string, string>())
+            {
+                environment[key] = value;
+            }
+
             var clock = System.Diagnostics.Stopwatch.StartNew();
-            started.Add(ServiceInstance.Start("instance-A", environment));
-            started.Add(ServiceInstance.Start("instance-B", environment));
+            foreach (var name in new[] { "instance-A", "instance-B" })
+            {
+                // Each instance's connections carry its name, so a test can tell in pg_stat_activity whose
+                // statement waits on a lock.
+                started.Add(ServiceInstance.Start(name, new Dictionary<string, string>(environment)
+                {
+                    ["ConnectionStrings__Concert"] = database.ServiceConnectionString(maxPoolSize: 60, applicationName: name),
+                }));
+            }
+
             await Task.WhenAll(started.Select(i => i.WaitUntilReadyAsync(StartTimeout)));
             return new ServicePair(database, started[0], started[1], maxActiveTokens, clock.Elapsed);
         }
