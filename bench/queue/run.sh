@@ -1,148 +1,257 @@
 #!/usr/bin/env bash
-# Queue polls at scale (issue 4): GET /api/queue/tokens/current with 1,000 and then 100,000 waiting tokens,
-# each beside GET /health/live under the same load. Usage: bash bench/queue/run.sh   (QUICK=1 for a smoke run)
+# The waiting line at scale (issues 14 and 17). Every queue token joins through POST /api/queue/tokens with its
+# user's bearer, as clients do. 1,000 join the line (FIFO): polls of GET /api/queue/tokens/current over the whole
+# line and over its head, beside GET /health/live; they leave. An operator schedules an opening and 100,000 join its
+# pre-queue; clearing the opening draws them (timed); their first polls right after the draw; then the same polls
+# at 100,000 waiting; the service's RSS throughout; the draw checked against its commitment.
+# Usage: bash bench/queue/run.sh   (QUICK=1: a smoke run, 1,000 then 10,000)
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 
-SIZES="${QUEUE_SIZES:-1000 100000}"   # waiting tokens at each step (ascending)
-# Polls are answered from each instance's memory once a token has been counted (QueueTokenView): every size gets a
-# warm-up long enough to poll each of its tokens at least once (the DB path does ~4,000/s here), and, from 10,000
-# waiting on, a measured run of those first polls ("memory filling") before it.
-fill_seconds() { local s=$(( $1 / 4000 + 2 )); ((s > BENCH_WARMUP)) && echo "$s" || echo "$BENCH_WARMUP"; }
-largest="$(echo "$SIZES" | awk '{ print $NF }')"
-((2 * BENCH_DURATION + $(fill_seconds "$largest") < 55)) \
-  || { echo "first polls + warm-up + measurement must stay under Queue:PollRecordInterval (60 s), so that polls stay reads" >&2; exit 2; }
+if [[ "${QUICK:-0}" == "1" ]]; then
+  SMALL="${QUEUE_SMALL:-1000}"
+  LARGE="${QUEUE_LARGE:-10000}"
+else
+  SMALL="${QUEUE_SMALL:-1000}"      # waiting at the first depth: joined straight into the line (FIFO)
+  LARGE="${QUEUE_LARGE:-100000}"    # the pre-queue of the opening, drawn: the second depth
+fi
+HEAD="${QUEUE_HEAD:-100}"                            # the head: places 1..HEAD, polled apart
+JOIN_PARALLEL="${QUEUE_JOIN_PARALLEL:-$BENCH_CONNECTIONS}"   # joins (and first polls, leaves) in flight at once
+load_start="$(uptime | sed 's/.*load average: //')"
+started=$SECONDS
 
 bench_init
 bench_build
-# One active slot, taken by the bench's first user: everybody after waits. Long idle timeout and lifetime, so
-# nothing expires or gets admitted while the bench runs.
+log "building the queue client"
+(cd "$REPO_ROOT" && dotnet build bench/queue/QueueBench -c Release -nologo -v q >"$BENCH_TMP/client-build.log" 2>&1) \
+  || { tail -n 30 "$BENCH_TMP/client-build.log" >&2; die "client build failed"; }
+CLIENT_DLL="$(find "$REPO_ROOT/bench/queue/QueueBench/bin/Release" -name QueueBench.dll | head -n 1)"
+[[ -n "$CLIENT_DLL" ]] || die "no build of QueueBench.dll"
+client() { dotnet "$CLIENT_DLL" "$@"; }
+
+# One active slot, taken by the bench's first user: everybody after waits. Nothing expires or is admitted while the
+# bench runs (2 h idle timeout and lifetime). Polls are measured as the read path: a poll writes LastSeenAt at most
+# once per PollRecordInterval, and an hour keeps every poll of the run a read whenever its token joined (a real
+# client far back writes once a minute: on one poll in three at its 20 s pace). The operator's account comes from
+# Admin:Email/Admin:Password; the admission pass logs the draw ("Drew the opening's pre-queue: N tokens").
+ADMIN_EMAIL="bench-operator@example.com"
+ADMIN_PASSWORD="bench-operator-password-$RANDOM$RANDOM"
 bench_start \
   Queue__MaxActiveTokens=1 \
   Queue__WaitingTokenIdleTimeout=02:00:00 \
-  Queue__ActiveTokenLifetime=02:00:00
+  Queue__ActiveTokenLifetime=02:00:00 \
+  Queue__PollRecordInterval=01:00:00 \
+  Admin__Email="$ADMIN_EMAIL" \
+  Admin__Password="$ADMIN_PASSWORD" \
+  Serilog__MinimumLevel__Override__Concert.Application.Queue.QueueService=Information
 bench_settings
+log "load average at start: $load_start"
 
-# The head of the line signs up and signs in through the API, as a client would, and joins (no body: the bearer
-# says who joins).
-head_login='{"email":"bench-head@example.com","password":"bench-head-password"}'
-api POST /api/users '{"name":"bench-head","email":"bench-head@example.com","password":"bench-head-password"}' >/dev/null
-head_bearer="$(api POST /api/auth/token "$head_login" | jq -r .accessToken)"
+rss_mb() { awk '/^VmRSS:/ { printf "%.1f", $2 / 1024 }' "/proc/$BENCH_PID/status"; }
+rss_start="$(rss_mb)"
+
+
+# Users are rows (no email, no password: they never sign in), their bearer tokens minted with this run's key
+# (mint_bearers). Every queue token below comes from the API. Line 1 is the head (active), then the SMALL users
+# who join the line, then the LARGE users who join the pre-queue.
+total_users=$((1 + SMALL + LARGE))
+log "seeding $total_users users (rows) and minting their bearer tokens"
+max="$(sql "SELECT coalesce(max(Id), 0) FROM Users;")"
+sql "BEGIN IMMEDIATE;
+     WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c WHERE i < $total_users)
+     INSERT INTO Users (Name, CreatedAt, Version) SELECT 'bench-' || i, $NOW_SQL, 0 FROM c;
+     INSERT INTO Accounts (UserId, Balance, UpdatedAt, Version) SELECT Id, 0, $NOW_SQL, 0 FROM Users WHERE Id > $max;
+     COMMIT;" >/dev/null
+sql "SELECT Id FROM Users WHERE Id > $max ORDER BY Id;" | mint_bearers >"$BENCH_TMP/bearers-all.txt"
+[[ "$(wc -l <"$BENCH_TMP/bearers-all.txt")" == "$total_users" ]] || die "expected $total_users bearer tokens"
+head_bearer="$(sed -n 1p "$BENCH_TMP/bearers-all.txt")"
+[[ "$(api GET /api/users/me '' "$head_bearer" | jq .id)" == "$((max + 1))" ]] || die "a minted bearer does not sign in as its user"
 head_status="$(api POST /api/queue/tokens '' "$head_bearer" | jq -r .status)"
 [[ "$head_status" == "active" ]] || die "the first user should be active, is $head_status"
+sed -n "2,$((SMALL + 1))p" "$BENCH_TMP/bearers-all.txt" >"$BENCH_TMP/small-bearers.txt"
+sed -n "$((SMALL + 2)),\$p" "$BENCH_TMP/bearers-all.txt" >"$BENCH_TMP/large-bearers.txt"
 
+results=()      # wrk_run-like lines for the table
+declare -A poll head health rss
 
-# fill_to N: inserts waiting users (with accounts and tokens, as the API would) until N tokens wait. Rows go in
-# straight into the SQLite file (one transaction, WAL) while the service runs; ids keep the join order.
-fill_to() {
-  local target=$1 waiting add max
-  waiting="$(sql "SELECT count(*) FROM QueueTokens WHERE Status = 1;")"
-  add=$((target - waiting))
-  ((add >= 0)) || die "cannot shrink the queue from $waiting to $target"
-  ((add > 0)) || return 0
-  max="$(sql "SELECT coalesce(max(Id), 0) FROM Users;")"
-  sql "BEGIN IMMEDIATE;
-       WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c WHERE i < $add)
-       INSERT INTO Users (Name, CreatedAt, Version) SELECT 'bench-' || i, $NOW_SQL, 0 FROM c;
-       INSERT INTO Accounts (UserId, Balance, UpdatedAt, Version) SELECT Id, 0, $NOW_SQL, 0 FROM Users WHERE Id > $max;
-       INSERT INTO QueueTokens (Token, UserId, LiveUserId, Status, IssuedAt, LastSeenAt)
-         SELECT lower(hex(randomblob(16))), Id, Id, 1, $NOW_SQL, $NOW_SQL FROM Users WHERE Id > $max ORDER BY Id;
-       COMMIT;" >/dev/null
-  waiting="$(sql "SELECT count(*) FROM QueueTokens WHERE Status = 1;")"
-  [[ "$waiting" == "$target" ]] || die "expected $target waiting tokens, found $waiting"
+# client_run NAME MODE ARGS...: the client's RESULT line as a wrk_run-like line (name rps p50 p99 requests failed 0
+# 0 0 wrong wall_seconds); returns 1 when the client says something was wrong.
+client_run() {
+  local name=$1 out rc=0 line
+  shift
+  out="$(client "$@")" || rc=$?
+  line="$(grep '^RESULT	' <<<"$out" | head -n 1)" || true
+  [[ -n "$line" ]] || die "the client printed no result for $name"
+  IFS=$'\t' read -r _ rps p50 p99 n bad wrong wall <<<"$line"
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t0\t0\t0\t%s\t%s\n' "$name" "$rps" "$p50" "$p99" "$n" "$bad" "$wrong" "$wall"
+  ((rc == 0)) || { log "$name: $bad failed, $wrong wrong answers"; return 1; }
 }
 
-# Waits (bounded) until the admission worker has taken a rank snapshot of the whole current queue.
-wait_snapshot() {
-  local since=$1 expected=$2 deadline=$((SECONDS + 30)) marks fresh
+# room_count FIELD EXPECTED: waits (bounded) until GET /api/waiting-room shows FIELD = EXPECTED (its counts come
+# from the copy of the line, a second or two old).
+room_count() {
+  local deadline=$((SECONDS + 30)) value
   while :; do
-    fresh="$(sql "SELECT count(*) FROM QueueGates WHERE SnapshotAt > '$since';")"
-    marks="$(sql "SELECT count(*) FROM QueueRankMarks;")"
-    [[ "$fresh" == 1 && "$marks" == "$expected" ]] && break
-    ((SECONDS < deadline)) || die "no rank snapshot of $expected marks within 30 s (marks $marks)"
+    value="$(api GET /api/waiting-room | jq -r ".$1")"
+    [[ "$value" == "$2" ]] && return 0
+    ((SECONDS < deadline)) || die "the waiting room shows $1 = $value, expected $2"
     sleep 0.5
   done
-  sleep 1
 }
 
-results=()
-declare -A poll health
-for size in $SIZES; do
-  log "filling the queue to $size waiting tokens"
-  t0=$SECONDS
-  fill_to "$size"
-  filled_at="$(sql "SELECT $NOW_SQL;")"
-  log "filled in $((SECONDS - t0)) s; waiting for the admission worker's rank snapshot"
-  wait_snapshot "$filled_at" $(((size + 499) / 500 + ((size - 1) % 500 != 0)))   # every 500th, and the last
+# measure_polls SIZE TOKENS BEARERS POSITIONS: with SIZE waiting, whose first polls read POSITIONS (aligned with
+# TOKENS and BEARERS, and already checked to be exactly 1..SIZE): the last in line polls on its own and must read
+# SIZE; then wrk polls the whole line shuffled (every place, head included) and the head alone (places 1..HEAD),
+# then /health/live, each after a warm-up; then the service's RSS.
+measure_polls() {
+  local size=$1 last_token last_bearer last_read
+  paste "$2" "$3" "$4" >"$BENCH_TMP/callers.txt"   # token, bearer, status, position
+  IFS=$'\t' read -r last_token last_bearer _ _ <<<"$(awk -F'\t' -v n="$size" '$4 == n' "$BENCH_TMP/callers.txt")"
+  [[ -n "$last_token" ]] || die "nobody read position $size"
+  last_read="$(api GET /api/queue/tokens/current '' "$last_bearer" "$last_token" | jq -r .position)"
+  [[ "$last_read" == "$size" ]] || die "the last in line reads position $last_read, expected $size"
+  log "check: the last in line reads position $last_read = the number waiting"
+  shuf "$BENCH_TMP/callers.txt" >"$BENCH_TMP/shuffled.txt"
+  cut -f1 "$BENCH_TMP/shuffled.txt" >"$BENCH_TMP/all-tokens.txt"
+  cut -f2 "$BENCH_TMP/shuffled.txt" >"$BENCH_TMP/all-bearers.txt"
+  awk -F'\t' -v h="$HEAD" '$4 <= h' "$BENCH_TMP/callers.txt" >"$BENCH_TMP/head.txt"
+  cut -f1 "$BENCH_TMP/head.txt" >"$BENCH_TMP/head-tokens.txt"
+  cut -f2 "$BENCH_TMP/head.txt" >"$BENCH_TMP/head-bearers.txt"
+  [[ "$(wc -l <"$BENCH_TMP/head-tokens.txt")" == "$HEAD" ]] || die "expected $HEAD tokens at the head"
 
-  # Every poll as a client sends it: the waiting user's bearer token (minted with this run's key) and its own queue
-  # token, the two files aligned line by line, in a shuffled order.
-  export BENCH_TOKENS="$BENCH_TMP/tokens-$size.txt" BENCH_BEARERS="$BENCH_TMP/bearers-$size.txt"
-  sql "SELECT Token || '|' || UserId FROM QueueTokens WHERE Status = 1;" | shuf >"$BENCH_TMP/callers-$size.txt"
-  cut -d'|' -f1 "$BENCH_TMP/callers-$size.txt" >"$BENCH_TOKENS"
-  cut -d'|' -f2 "$BENCH_TMP/callers-$size.txt" | mint_bearers >"$BENCH_BEARERS"
-  [[ "$(wc -l <"$BENCH_BEARERS")" == "$size" ]] || die "expected $size bearer tokens"
-  # The last one in line must read its true place.
-  IFS='|' read -r last last_user <<<"$(sql "SELECT Token, UserId FROM QueueTokens WHERE Status = 1 ORDER BY Id DESC LIMIT 1;")"
-  last_status="$(api GET /api/queue/tokens/current '' "$(mint_bearers <<<"$last_user")" "$last")"
-  last_pos="$(jq -r .position <<<"$last_status")"
-  [[ "$last_pos" == "$size" ]] || die "the last waiting token reads position $last_pos, expected $size: $last_status"
-  log "last in line reads position $last_pos; $(wc -l <"$BENCH_TOKENS") distinct callers poll round-robin, each with its bearer"
-
-  if [[ -z "${warmed:-}" ]]; then
-    # Once, before the first measurement: a long warm-up of both paths, so the first size is not measured on a
-    # service whose tiered JIT is still at work (the later sizes would look faster than they are).
-    BENCH_WARMUP=$((BENCH_WARMUP * 3)) wrk_warm /api/queue/tokens/current "$BENCH_ROOT/lua/token_get.lua"
-    BENCH_WARMUP=$((BENCH_WARMUP * 3)) wrk_warm /health/live
-    warmed=1
-  fi
-  # Every waiting token seen just now: a poll writes LastSeenAt at most once per Queue:PollRecordInterval (60 s),
-  # so the runs that follow (under 55 s in all) are reads, alike at every size.
-  sql "UPDATE QueueTokens SET LastSeenAt = $NOW_SQL WHERE Status = 1;"
-  seen_at="$(sql "SELECT $NOW_SQL;")"
-  if ((size >= 10000)); then
-    first="$(wrk_run "poll @ $size waiting, first polls (memory filling)" /api/queue/tokens/current "$BENCH_ROOT/lua/token_get.lua")"
-    results+=("$first")
-    log "$(table_row "$first")"
-  fi
-  BENCH_WARMUP="$(fill_seconds "$size")" wrk_warm /api/queue/tokens/current "$BENCH_ROOT/lua/token_get.lua"
-  poll[$size]="$(wrk_run "poll @ $size waiting" /api/queue/tokens/current "$BENCH_ROOT/lua/token_get.lua")"
-  wrk_warm /health/live
-  health[$size]="$(wrk_run "/health/live @ $size waiting" /health/live)"
-  results+=("${poll[$size]}" "${health[$size]}")
-  writes="$(sql "SELECT count(*) FROM QueueTokens WHERE Status = 1 AND LastSeenAt > '$seen_at';")"
-  # The tokens of the previous sizes were counted (and remembered) a minute or more ago, with the LastSeenAt of
-  # then: each may rightly write its poll down once now. No other token may write.
-  ((writes <= ${prev_size:-0})) || die "$writes polls wrote LastSeenAt (at most ${prev_size:-0} may): the runs took longer than Queue:PollRecordInterval"
-  log "LastSeenAt writes during the runs: $writes (tokens polled at an earlier size: ${prev_size:-0})"
-  prev_size=$size
+  local warm=$BENCH_WARMUP
+  [[ -z "${warmed:-}" ]] && warm=$((BENCH_WARMUP * 3))   # once: the JIT's tiering out of the first measurement
+  warmed=1
+  export BENCH_TOKENS="$BENCH_TMP/all-tokens.txt" BENCH_BEARERS="$BENCH_TMP/all-bearers.txt"
+  BENCH_WARMUP=$warm wrk_warm /api/queue/tokens/current "$BENCH_LUA_DIR/token_get.lua"
+  poll[$size]="$(wrk_run "poll @ $size waiting, whole line (shuffled)" /api/queue/tokens/current "$BENCH_LUA_DIR/token_get.lua")"
   log "$(table_row "${poll[$size]}")"
+  export BENCH_TOKENS="$BENCH_TMP/head-tokens.txt" BENCH_BEARERS="$BENCH_TMP/head-bearers.txt"
+  wrk_warm /api/queue/tokens/current "$BENCH_LUA_DIR/token_get.lua"
+  head[$size]="$(wrk_run "poll @ $size waiting, head (places 1–$HEAD)" /api/queue/tokens/current "$BENCH_LUA_DIR/token_get.lua")"
+  log "$(table_row "${head[$size]}")"
+  BENCH_WARMUP=$warm wrk_warm /health/live
+  health[$size]="$(wrk_run "/health/live @ $size waiting" /health/live)"
   log "$(table_row "${health[$size]}")"
-done
+  results+=("${poll[$size]}" "${head[$size]}" "${health[$size]}")
+  rss[$size]="$(rss_mb)"
+  log "service RSS with $size waiting: ${rss[$size]} MB"
+}
 
+# 1. SMALL join the line straight (no opening): waiting, FIFO.
+log "joining $SMALL users into the line through POST /api/queue/tokens ($JOIN_PARALLEL at a time)"
+join_small="$(client_run "join the line ($SMALL joins, 0 → $SMALL waiting)" join "$BENCH_URL" \
+  "$BENCH_TMP/small-bearers.txt" "$BENCH_TMP/small-out.txt" "$JOIN_PARALLEL" waiting)" || die "joins failed"
+results+=("$join_small")
+log "$(table_row "$join_small")"
+cut -f1 "$BENCH_TMP/small-out.txt" >"$BENCH_TMP/small-tokens.txt"
+room_count waitingCount "$SMALL"
+# The first poll of each (its row read once; from then on this instance answers it from its copy of the line). Its
+# answers are the check: the positions read are exactly 1..SMALL, each once.
+first_small="$(client_run "poll @ $SMALL waiting, first poll of each token" poll "$BENCH_URL" \
+  "$BENCH_TMP/small-bearers.txt" "$BENCH_TMP/small-tokens.txt" "$JOIN_PARALLEL" "$BENCH_TMP/small-positions.txt" 1)" \
+  || die "the first polls at $SMALL waiting failed or read wrong positions"
+results+=("$first_small")
+log "$(table_row "$first_small")"
+measure_polls "$SMALL" "$BENCH_TMP/small-tokens.txt" "$BENCH_TMP/small-bearers.txt" "$BENCH_TMP/small-positions.txt"
+
+# They leave, as clients do (DELETE …/current): the line is empty again, but for the active head.
+leave_small="$(client_run "leave ($SMALL)" leave "$BENCH_URL" "$BENCH_TMP/small-bearers.txt" "$BENCH_TMP/small-tokens.txt" \
+  "$JOIN_PARALLEL")" || die "leaves failed"
+results+=("$leave_small")
+room_count waitingCount 0
+
+# 2. The opening: an operator schedules it an hour ahead; LARGE users join (all "prequeue"); clearing the opening
+# draws them at once, in the PATCH itself.
+log "the opening: $LARGE join the pre-queue, then the operator clears opensAt (the draw happens in that request)"
+admin_bearer="$(api POST /api/auth/token "{\"email\":\"$ADMIN_EMAIL\",\"password\":\"$ADMIN_PASSWORD\"}" | jq -r .accessToken)"
+opens_at="$(date -u -d '+1 hour' +%Y-%m-%dT%H:%M:%SZ)"
+scheduled="$(api PATCH /api/admin/waiting-room "{\"opensAt\":\"$opens_at\"}" "$admin_bearer")"
+[[ "$(jq -r .state <<<"$scheduled")" == scheduled ]] || die "the room is not scheduled: $scheduled"
+commitment="$(jq -r .draw.commitment <<<"$scheduled")"
+[[ "$commitment" =~ ^[0-9a-f]{64}$ ]] || die "no commitment published at scheduling: $scheduled"
+log "scheduled at $opens_at, commitment $commitment"
+join_large="$(client_run "join the pre-queue ($LARGE joins)" join "$BENCH_URL" \
+  "$BENCH_TMP/large-bearers.txt" "$BENCH_TMP/large-out.txt" "$JOIN_PARALLEL" prequeue)" || die "pre-queue joins failed"
+results+=("$join_large")
+log "$(table_row "$join_large")"
+cut -f1 "$BENCH_TMP/large-out.txt" >"$BENCH_TMP/large-tokens.txt"
+room_count prequeueCount "$LARGE"
+rss_prequeue="$(rss_mb)"
+log "service RSS with $LARGE in the pre-queue: $rss_prequeue MB"
+
+draw_out="$(curl -sS --max-time 120 -X PATCH -H 'Content-Type: application/json' -H "Authorization: Bearer $admin_bearer" \
+  --data '{"opensAt":null}' -w '\n%{http_code} %{time_total}' "$BENCH_URL/api/admin/waiting-room")"
+read -r draw_code draw_s <<<"${draw_out##*$'\n'}"
+draw_room="${draw_out%$'\n'*}"
+[[ "$draw_code" == 200 ]] || die "clearing the opening answered $draw_code: $draw_room"
+draw_ms="$(awk -v s="$draw_s" 'BEGIN { printf "%.0f", s * 1000 }')"
+log "the draw: PATCH {opensAt: null} answered in $draw_ms ms: $(jq -c '{state, waitingCount, prequeueCount}' <<<"$draw_room")"
+[[ "$(jq -r .state <<<"$draw_room")" == open ]] || die "the room is not open after the draw: $draw_room"
+[[ "$(jq -r .waitingCount <<<"$draw_room")" == "$LARGE" ]] || die "expected $LARGE waiting after the draw: $draw_room"
+drew_line="$(grep -o "Drew the opening's pre-queue: [0-9]* tokens" "$BENCH_TMP/service.log" | tail -n 1)" || true
+log "service log: ${drew_line:-no draw line}"
+[[ "$drew_line" == "Drew the opening's pre-queue: $LARGE tokens" ]] || die "the service did not log a draw of $LARGE tokens"
+
+# Right after the draw, every drawn token's first poll (in join order, so places all over the line): they must
+# read exactly 1..LARGE, and in score order (drawcheck).
+first_large="$(client_run "poll right after the draw @ $LARGE waiting, first poll of each drawn token" poll "$BENCH_URL" \
+  "$BENCH_TMP/large-bearers.txt" "$BENCH_TMP/large-tokens.txt" "$JOIN_PARALLEL" "$BENCH_TMP/large-positions.txt" 1)" \
+  || die "the first polls after the draw failed or read wrong positions"
+results+=("$first_large")
+log "$(table_row "$first_large")"
+draw_checks="$(client drawcheck "$BENCH_URL" "$BENCH_TMP/large-tokens.txt" "$BENCH_TMP/large-positions.txt" "$commitment" 1)" \
+  || { printf '%s\n' "$draw_checks" >&2; die "the draw does not check out"; }
+drawn_at="$(api GET '/api/waiting-room/draw?limit=1' | jq -r .drawnAt)"
+measure_polls "$LARGE" "$BENCH_TMP/large-tokens.txt" "$BENCH_TMP/large-bearers.txt" "$BENCH_TMP/large-positions.txt"
+
+# The joins' baseline with the same client and connections: as many /health/live as the pre-queue's joins
+# (at least 20,000).
+join_base="$(client_run "/health/live, same client as the joins" get "$BENCH_URL" /health/live \
+  "$(( LARGE > 20000 ? LARGE : 20000 ))" "$JOIN_PARALLEL")" || die "the client's /health/live failed"
+results+=("$join_base")
+load_end="$(uptime | sed 's/.*load average: //')"
+
+# ---------------------------------------------------------------------------------------------------------------
+int() { awk -v a="$1" 'BEGIN { printf "%.0f", a }'; }
 echo
-echo "## Queue polls (issue 4): ${BENCH_THREADS} threads, ${BENCH_CONNECTIONS} connections, ${BENCH_DURATION} s each"
+echo "## The waiting line (issues 14, 17): wrk ${BENCH_THREADS} threads × ${BENCH_CONNECTIONS} connections × ${BENCH_DURATION} s; joins, leaves and first polls $JOIN_PARALLEL at a time (bench/queue/QueueBench)"
+echo
+echo "load average at start: $load_start; at the end: $load_end; the run took $((SECONDS - started)) s"
 echo
 table_header
 for r in "${results[@]}"; do table_row "$r"; done
 echo
-for size in $SIZES; do
-  r="$(ratio "$(f_rps "${poll[$size]}")" "$(f_rps "${health[$size]}")")"
-  echo "poll/health throughput @ $size waiting: $r  (target >= 0.50: $(verdict 'a >= b' "$r" 0.5))"
+echo "### Targets"
+for size in "$SMALL" "$LARGE"; do
+  for kind in poll head; do
+    declare -n m="$kind"
+    r="$(ratio "$(f_rps "${m[$size]}")" "$(f_rps "${health[$size]}")")"
+    echo "- $(cut -f1 <<<"${m[$size]}"): $(int "$(f_rps "${m[$size]}")") req/s, p50 $(f_p50 "${m[$size]}") ms, p99 $(f_p99 "${m[$size]}") ms; vs /health/live $r  (target >= 0.50: $(verdict 'a >= b' "$r" 0.5))"
+    unset -n m
+  done
 done
-read -r small large <<<"$(echo "$SIZES" | awk '{ print $1, $NF }')"
-if [[ "$small" != "$large" ]]; then
-  lat="$(ratio "$(f_p50 "${poll[$large]}")" "$(f_p50 "${poll[$small]}")")"
-  thr="$(ratio "$(f_rps "${poll[$small]}")" "$(f_rps "${poll[$large]}")")"
-  echo "slowdown $large vs $small waiting: p50 x$lat, throughput x$thr  (target <= 1.20 each: p50 $(verdict 'a <= b' "$lat" 1.2), throughput $(verdict 'a <= b' "$thr" 1.2))"
-  # The same, each size first divided by its own /health/live: steadier when the machine's load changes between
-  # the sizes.
-  nlat="$(awk -v a="$(f_p50 "${poll[$large]}")" -v b="$(f_p50 "${health[$large]}")" -v c="$(f_p50 "${poll[$small]}")" -v d="$(f_p50 "${health[$small]}")" \
-    'BEGIN { if (b * c == 0) print "n/a"; else printf "%.2f", (a / b) / (c / d) }')"
-  nthr="$(awk -v a="$(f_rps "${poll[$small]}")" -v b="$(f_rps "${health[$small]}")" -v c="$(f_rps "${poll[$large]}")" -v d="$(f_rps "${health[$large]}")" \
-    'BEGIN { if (b * c == 0) print "n/a"; else printf "%.2f", (a / b) / (c / d) }')"
-  echo "slowdown relative to /health/live at each size: p50 x$nlat, throughput x$nthr  (target <= 1.20 each: p50 $(verdict 'a <= b' "$nlat" 1.2), throughput $(verdict 'a <= b' "$nthr" 1.2))"
-fi
+for kind in poll head; do
+  declare -n m="$kind"
+  lat="$(ratio "$(f_p50 "${m[$LARGE]}")" "$(f_p50 "${m[$SMALL]}")")"
+  thr="$(ratio "$(f_rps "${m[$SMALL]}")" "$(f_rps "${m[$LARGE]}")")"
+  # The same with each size first divided by its own /health/live: steadier when the load moves between sizes.
+  nthr="$(awk -v a="$(f_rps "${m[$SMALL]}")" -v b="$(f_rps "${health[$SMALL]}")" -v c="$(f_rps "${m[$LARGE]}")" -v d="$(f_rps "${health[$LARGE]}")" \
+    'BEGIN { if (b * c == 0) print "n/a"; else printf "%.3f", (a / b) / (c / d) }')"
+  echo "- $kind, $LARGE vs $SMALL waiting, slowdown: throughput x$thr, p50 x$lat; relative to /health/live at each depth x$nthr  (target <= 1.20: throughput $(verdict 'a <= b' "$thr" 1.2), p50 $(verdict 'a <= b' "$lat" 1.2), relative $(verdict 'a <= b' "$nthr" 1.2))"
+  unset -n m
+done
+echo "- the draw of $LARGE (PATCH {\"opensAt\": null}, drawn in that request): $draw_ms ms  (target <= 5000 ms: $(verdict 'a <= b' "$draw_ms" 5000)); drawnAt $drawn_at"
+echo "- service RSS with $LARGE waiting (after their polls): ${rss[$LARGE]} MB  (target < 300 MB: $(verdict 'a < b' "${rss[$LARGE]}" 300)); at start $rss_start MB, $SMALL waiting ${rss[$SMALL]} MB, $LARGE in the pre-queue $rss_prequeue MB"
+echo
+echo "### Other figures"
+echo "- joins (issue 17) into the pre-queue: $(int "$(f_rps "$join_large")")/s, p50 $(f_p50 "$join_large") ms, p99 $(f_p99 "$join_large") ms ($(cut -f11 <<<"$join_large") s for $LARGE); into the line (waiting): $(int "$(f_rps "$join_small")")/s, p50 $(f_p50 "$join_small") ms, p99 $(f_p99 "$join_small") ms ($SMALL); vs /health/live from the same client: $(ratio "$(f_rps "$join_large")" "$(f_rps "$join_base")") and $(ratio "$(f_rps "$join_small")" "$(f_rps "$join_base")")"
+echo "- first polls right after the draw (each drawn token's row read once): $(int "$(f_rps "$first_large")")/s, p50 $(f_p50 "$first_large") ms, p99 $(f_p99 "$first_large") ms ($(cut -f11 <<<"$first_large") s for $LARGE); vs /health/live from the same client $(ratio "$(f_rps "$first_large")" "$(f_rps "$join_base")")"
+echo
+echo "### Checks (all passed, or the run would have failed)"
+for size in "$SMALL" "$LARGE"; do echo "- at $size waiting: the first polls read positions exactly 1..$size, each once; the last in line reads position $size on its own"; done
+echo "- every join answered 201 with the expected status (waiting, then prequeue), every leave 204; the room showed $LARGE in the pre-queue before the draw and $LARGE waiting after it; the service logged \"$drew_line\""
+while IFS=$'\t' read -r _ ok what; do echo "- $what: $ok"; done < <(grep '^CHECK' <<<"$draw_checks")
 bad=0
 for r in "${results[@]}"; do ((bad += $(f_non2xx "$r") + $(f_sockerr "$r"))) || true; done
-echo "non-2xx answers and socket errors over all measurements: $bad"
+echo "- non-2xx answers and socket errors over all measurements: $bad"
 ((bad == 0)) || die "some requests failed (see the table)"
