@@ -29,9 +29,10 @@ public sealed class QueueService(
     /// <summary>
     /// Expires lapsed tokens, makes the opening's draw when it is due, then activates the first in line into the
     /// free slots (none while paused). Returns how many were admitted. Safe to run from every instance at once:
-    /// the room row's lock serialises the decisions.
+    /// the room row's lock serialises the decisions. This instance reads the line again afterwards when the pass
+    /// changed it, or always with <paramref name="readLine"/> (after a settings change the copy must show them).
     /// </summary>
-    public async Task<int> AdmitAsync(CancellationToken cancellationToken)
+    public async Task<int> AdmitAsync(CancellationToken cancellationToken, bool readLine = false)
     {
         List<DateTime> joinedAt = [];
         List<long> admittedIds = [];
@@ -121,7 +122,7 @@ public sealed class QueueService(
             logger.LogInformation("Drew the opening's pre-queue: {Count} tokens", drawn);
         }
 
-        if (admitted > 0 || drawn >= 0)
+        if (admitted > 0 || drawn >= 0 || readLine)
         {
             foreach (var id in admittedIds)
             {

@@ -8,6 +8,9 @@ namespace Concert.WebApi.Infrastructure;
 /// text, until their own expiry: a client sends the same token on every poll, and checking its HMAC and parsing its
 /// JSON again each time cost polls most of their throughput. A token is only ever found here after passing the
 /// handler's validation, and is never accepted past its <c>exp</c>. Bounded: at capacity it starts afresh.
+/// What it keeps is a compact principal — the caller's id and role, the only claims anything here reads — not the
+/// handler's full one (every JWT claim, each with its own property bag): with 100,000 distinct callers the full
+/// principals were most of the process's memory.
 /// </summary>
 public sealed class ValidatedBearerCache(TimeProvider clock)
 {
@@ -39,6 +42,20 @@ public sealed class ValidatedBearerCache(TimeProvider clock)
             _entries.Clear();
         }
 
-        _entries[token] = (principal, expires);
+        _entries[token] = (Compact(principal), expires);
+    }
+
+    private static ClaimsPrincipal Compact(ClaimsPrincipal principal)
+    {
+        if (principal.Identity is not ClaimsIdentity identity)
+        {
+            return principal;
+        }
+
+        var kept = identity.Claims
+            .Where(c => c.Type == identity.NameClaimType || c.Type == identity.RoleClaimType)
+            .Select(c => new Claim(c.Type, c.Value))
+            .ToList();
+        return new ClaimsPrincipal(new ClaimsIdentity(kept, identity.AuthenticationType, identity.NameClaimType, identity.RoleClaimType));
     }
 }

@@ -74,10 +74,10 @@ public sealed class IssueQueueTokenCommandHandler(
 
         metrics.Joined();
         db.ClearChanges();
-        if (token.Status == QueueTokenStatus.Waiting && await queue.HasFreeSlotAsync(cancellationToken)
-            && await queue.AdmitAsync(cancellationToken) > 0)
+        if (token.Status == QueueTokenStatus.Waiting && await queue.HasFreeSlotAsync(cancellationToken))
         {
-            // Admitted in this very request, perhaps: the row says.
+            // Admitted in this very request, perhaps — by this pass or a concurrent join's: the row says.
+            await queue.AdmitAsync(cancellationToken);
             token = await db.QueueTokens.AsNoTracking().SingleAsync(t => t.Id == token.Id, cancellationToken);
         }
 

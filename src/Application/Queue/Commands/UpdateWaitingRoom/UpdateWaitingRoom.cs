@@ -27,7 +27,7 @@ public sealed class UpdateWaitingRoomCommandValidator : AbstractValidator<Update
 /// filled, a resume admits), and every other instance's next pass — within <c>AdmissionInterval</c> — reads it.
 /// </summary>
 public sealed class UpdateWaitingRoomCommandHandler(
-    IConcertDbContext db, QueueService queue, WaitingLine line, QueueChanges changes, ICurrentUser caller,
+    IConcertDbContext db, QueueService queue, WaitingLine line, ICurrentUser caller,
     ILogger<UpdateWaitingRoomCommandHandler> logger)
     : ICommandHandler<UpdateWaitingRoomCommand, WaitingRoomDto>
 {
@@ -75,9 +75,7 @@ public sealed class UpdateWaitingRoomCommandHandler(
             "Operator {UserId} changed the waiting room: cap {Cap}, paused {Paused}, opensAt {OpensAt}",
             caller.RequireId(), command.MaxActiveTokens, command.Paused,
             command.OpensAtGiven ? command.OpensAt?.ToString("O") ?? "cleared" : "unchanged");
-        await queue.AdmitAsync(cancellationToken);
-        var snapshot = await line.RefreshAsync(db, cancellationToken);
-        changes.Pulse();
-        return WaitingRoomDto.From(snapshot, queue.Now);
+        await queue.AdmitAsync(cancellationToken, readLine: true);   // reads the line once, after the pass
+        return WaitingRoomDto.From(line.Latest!, queue.Now);
     }
 }
