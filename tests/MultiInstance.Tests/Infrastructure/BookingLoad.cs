@@ -288,7 +288,7 @@ public sealed class BookingLoad(LoadClient client, PostgresDatabase database, Bo
         if (paid)
         {
             Ledger.Outcomes[userId] = "paid";
-            var after = await WithFailover(at => client.PollAsync(at, userId, token), client.Pick(random));
+            var after = await SettledPollAsync(userId, token, random);
             if (Ledger.Expect(after, (200, null)) && Status(after) != "expired")
             {
                 Ledger.Flag(after, "a successful payment must expire the payer's token");
@@ -360,12 +360,27 @@ public sealed class BookingLoad(LoadClient client, PostgresDatabase database, Bo
 
         var left = await WithFailover(at => client.LeaveAsync(at, userId, token), client.Pick(random));
         Ledger.Expect(left, (204, null));
+        var after = await SettledPollAsync(userId, token, random, tookTheChange: left.Instance);
+
+        if (Ledger.Expect(after, (200, null)) && Status(after) != "expired")
+        {
+            Ledger.Flag(after, "a token that left the queue must answer expired (on another instance, within a few seconds)");
+        }
+
+        Ledger.Outcomes[userId] = "left the queue while waiting";
+    }
+
+    /// <summary>
+    /// A poll after the token left the line (left, or paid after its admission). The instance that took the change
+    /// answers at once (<paramref name="tookTheChange"/>, when known). Another may answer a token in line from its
+    /// copy of the line, read about once a second (docs/contract-notes.md #12, #34): there the change must show
+    /// within a few seconds, polled again on that same instance.
+    /// </summary>
+    private async Task<Call> SettledPollAsync(long userId, string token, Random random, string? tookTheChange = null)
+    {
         var after = await WithFailover(at => client.PollAsync(at, userId, token), client.Pick(random));
-        // The instance that took the leave answers expired at once. Another answers a token in line from its copy
-        // of the line, read about once a second (docs/contract-notes.md #12, #34): there the leave must show
-        // within a few seconds, polled again on that same instance.
         var settleBy = DateTime.UtcNow + TimeSpan.FromSeconds(5);
-        while (after.Instance != left.Instance && Ledger.Expect(after, (200, null)) && Status(after) == "waiting"
+        while (after.Instance != tookTheChange && Ledger.Expect(after, (200, null)) && Status(after) == "waiting"
                && DateTime.UtcNow < settleBy)
         {
             await Task.Delay(100);
@@ -378,12 +393,7 @@ public sealed class BookingLoad(LoadClient client, PostgresDatabase database, Bo
             after = await client.PollAsync(same, userId, token);
         }
 
-        if (Ledger.Expect(after, (200, null)) && Status(after) != "expired")
-        {
-            Ledger.Flag(after, "a token that left the queue must answer expired (on another instance, within a few seconds)");
-        }
-
-        Ledger.Outcomes[userId] = "left the queue while waiting";
+        return after;
     }
 
     private async Task<bool> WaitUntilActiveAsync(long userId, string token, Random random, CancellationToken deadline)

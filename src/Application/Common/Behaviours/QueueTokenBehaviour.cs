@@ -51,6 +51,13 @@ public sealed class QueueTokenBehaviour<TMessage, TResponse>(
             throw Errors.QueueTokenInvalid();
         }
 
+        if (!token.IsInLine)
+        {
+            // Admitted or expired, as the row says: this instance's copy of the line (up to a second old) must not
+            // answer this token's next poll as still waiting.
+            line.MovedHere(token.Id);
+        }
+
         context.Set(token, message is IMayUseQueueTokenView ? line.Remember(token) : KnownOf(token));
         return await next(message, cancellationToken);
     }
