@@ -178,14 +178,16 @@ public sealed class WaitingLine(TimeProvider clock, IOptions<QueueOptions> optio
 
     private QueueOptions Options => options.Value;
 
-    /// <summary>The copy, read again first when it is older than <see cref="QueueOptions.LineReadInterval"/> (or longer, when reading
-    /// it takes long: at most a tenth of the time goes to reading). While another request reads it, the older
+    /// <summary>The copy, read again first when it is older than <see cref="QueueOptions.LineReadInterval"/> (or up to twice
+    /// that, when reading it takes long). While another request reads it, the older
     /// copy answers.</summary>
     public async Task<Snapshot> CurrentAsync(IConcertDbContext db, CancellationToken cancellationToken)
     {
         var current = Volatile.Read(ref _current);
         var readEvery = Options.LineReadInterval;
-        var maxAge = _lastLoad * 10 > readEvery ? _lastLoad * 10 : readEvery;
+        // A slow read (a long line, a busy database) spaces the next one out, but never past twice the interval:
+        // another instance's changes must still show within a couple of seconds.
+        var maxAge = TimeSpan.FromTicks(Math.Clamp((_lastLoad * 10).Ticks, readEvery.Ticks, readEvery.Ticks * 2));
         if (current is not null && Stopwatch.GetElapsedTime(current.StartedAt) < maxAge)
         {
             return current;

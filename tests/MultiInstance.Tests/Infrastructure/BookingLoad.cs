@@ -379,7 +379,7 @@ public sealed class BookingLoad(LoadClient client, PostgresDatabase database, Bo
     private async Task<Call> SettledPollAsync(long userId, string token, Random random, string? tookTheChange = null)
     {
         var after = await WithFailover(at => client.PollAsync(at, userId, token), client.Pick(random));
-        var settleBy = DateTime.UtcNow + TimeSpan.FromSeconds(5);
+        var settleBy = DateTime.UtcNow + TimeSpan.FromSeconds(10);
         while (after.Instance != tookTheChange && Ledger.Expect(after, (200, null)) && Status(after) == "waiting"
                && DateTime.UtcNow < settleBy)
         {
