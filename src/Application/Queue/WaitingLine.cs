@@ -174,8 +174,6 @@ public sealed class WaitingLine(TimeProvider clock, IOptions<QueueOptions> optio
     /// <summary>The last copy read, of any age (null before the first): for gauges, never for positions.</summary>
     public Snapshot? Latest => Volatile.Read(ref _current);
 
-    public int KnownCount => _known.Count;
-
     private QueueOptions Options => options.Value;
 
     /// <summary>The copy, read again first when it is older than <see cref="QueueOptions.LineReadInterval"/> (or up to twice
