@@ -81,6 +81,9 @@ while IFS= read -r trx; do
   passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0} + ${e:-0}))
 done < <(find "$RESULTS" -name '*.trx')
 passed=$((passed + $(grep -c '^PASS ' "$checks"))); failed=$((failed + $(grep -c '^FAIL ' "$checks")))
+# The failed tests by name, with the first lines of their messages, so a red run says what failed without the trx.
+find "$RESULTS" -name '*.trx' -print0 | xargs -0 -r python3 scripts/failed-tests.py >&2
+grep '^FAIL ' "$checks" >&2 || true
 if [ "$files" = 0 ]; then status=1; failed=$((failed + 1)); fi
 if [ "$status" != 0 ] && [ "$failed" = 0 ]; then failed=1; fi
 echo "$passed passed, $failed failed"
