@@ -13,6 +13,15 @@ namespace Concert.WebApi.Infrastructure;
 /// </summary>
 public static class Telemetry
 {
+    /// <summary>The ASP.NET Core meters exported (names as the framework publishes them).</summary>
+    public static readonly string[] AspNetCoreMeters =
+    [
+        "Microsoft.AspNetCore.Hosting",
+        "Microsoft.AspNetCore.Server.Kestrel",
+        "Microsoft.AspNetCore.RateLimiting",
+        "Microsoft.AspNetCore.Diagnostics",
+    ];
+
     private static bool Enabled(IConfiguration configuration) => configuration.GetValue("Telemetry:Enabled", true);
 
     public static IServiceCollection AddTelemetry(this IServiceCollection services, IConfiguration configuration)
@@ -27,7 +36,11 @@ public static class Telemetry
             {
                 metrics
                     .AddMeter(ConcertMetrics.MeterName)
-                    .AddAspNetCoreInstrumentation()
+                    // ASP.NET Core's own meters, chosen: requests (duration, in flight), connections, rate-limit
+                    // rejections and unhandled exceptions. AddAspNetCoreInstrumentation() would add routing,
+                    // authentication, authorization and memory-pool meters too, each recorded on every request:
+                    // nothing an operator watches during a sale, and most of the meters' cost on a poll (issue 16).
+                    .AddMeter(AspNetCoreMeters)
                     .AddNpgsqlInstrumentation()
                     .AddMeter("System.Runtime")
                     // Every scrape reads the meters afresh (the exporter would otherwise replay one answer for 300 ms).
