@@ -81,8 +81,9 @@ public sealed class QueueStatusStream : IAsyncEnumerable<QueueStatusDto?>, IAsyn
     {
         var clock = _streams.Clock;
         var last = _first;
-        yield return last;
+        // When it is said, not when the consumer comes back for more: that may be after the clock has moved on.
         var saidAt = clock.GetTimestamp();
+        yield return last;
         var pulse = _firstPulse;
         while (last.Status != QueueTokenStatus.Expired)
         {
