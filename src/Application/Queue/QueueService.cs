@@ -30,7 +30,8 @@ public sealed class QueueService(
     /// Expires lapsed tokens, makes the opening's draw when it is due, then activates the first in line into the
     /// free slots (none while paused). Returns how many were admitted. Safe to run from every instance at once:
     /// the room row's lock serialises the decisions. This instance reads the line again afterwards when the pass
-    /// changed it, or always with <paramref name="readLine"/> (after a settings change the copy must show them).
+    /// changed it (admitted, drew, or expired someone idle in line), or always with <paramref name="readLine"/>
+    /// (after a settings change the copy must show them).
     /// </summary>
     public async Task<int> AdmitAsync(CancellationToken cancellationToken, bool readLine = false)
     {
@@ -122,7 +123,7 @@ public sealed class QueueService(
             logger.LogInformation("Drew the opening's pre-queue: {Count} tokens", drawn);
         }
 
-        if (admitted > 0 || drawn >= 0 || readLine)
+        if (admitted > 0 || drawn >= 0 || expired.Idle > 0 || readLine)
         {
             foreach (var id in admittedIds)
             {

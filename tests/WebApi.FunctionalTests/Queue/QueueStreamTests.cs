@@ -14,7 +14,10 @@ public sealed class QueueStreamTests
 {
     private const string Events = "/api/queue/tokens/current/events";
 
-    private static readonly TimeSpan Soon = TimeSpan.FromSeconds(2);
+    // How long to wait for an event before failing instead of hanging: not a speed. An event that follows another
+    // instance's change, or a leave, comes once the instance reads the line again (every one to two seconds, later
+    // on a busy machine).
+    private static readonly TimeSpan Soon = TimeSpan.FromSeconds(10);
 
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(10);
 
@@ -72,7 +75,7 @@ public sealed class QueueStreamTests
         // The leave admits the next in line on the first instance; only the second one's own refresh can tell it.
         await first.Client.LeaveAsync(active.Token());
 
-        QueueReads.AssertActive(await stream.NextStatusAsync(Soon + TimeSpan.FromSeconds(1)));
+        QueueReads.AssertActive(await stream.NextStatusAsync(Soon));
     }
 
     [Fact]
@@ -179,7 +182,6 @@ public sealed class QueueStreamTests
         var (_, second) = await api.Client.NewUserJoinsAsync();
         var open = await EventStream.OpenAsync(api.Client, first.Token());
         QueueReads.AssertActive(await open.NextStatusAsync(Soon));
-        var started = DateTime.UtcNow;
 
         var refused = await api.Client.SendWithTokenAsync(HttpMethod.Get, Events, second.Token());
         await refused.AssertProblemAsync(429, "rate_limited");
@@ -197,8 +199,7 @@ public sealed class QueueStreamTests
         }
 
         await using var reopened = new EventStream(response);
-        QueueReads.AssertWaiting(await reopened.NextStatusAsync(Soon), position: 1);
-        Assert.True(DateTime.UtcNow - started < Patience, "the closed stream's slot came back");
+        QueueReads.AssertWaiting(await reopened.NextStatusAsync(Soon), position: 1);   // a 429 still would fail here
     }
 
     /// <summary>A server-sent event stream read as a browser's <c>fetch</c> would: line by line, as it arrives.</summary>
