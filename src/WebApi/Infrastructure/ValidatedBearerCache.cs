@@ -1,34 +1,43 @@
 using System.Collections.Concurrent;
+using System.Runtime.InteropServices;
 using System.Security.Claims;
+using System.Security.Cryptography;
+using System.Text;
 
 namespace Concert.WebApi.Infrastructure;
 
 /// <summary>
-/// Bearer tokens this instance has already validated in full (signature, issuer, audience, lifetime), by their exact
-/// text, until their own expiry: a client sends the same token on every poll, and checking its HMAC and parsing its
-/// JSON again each time cost polls most of their throughput. A token is only ever found here after passing the
-/// handler's validation, and is never accepted past its <c>exp</c>. Bounded: at capacity it starts afresh.
-/// What it keeps is a compact principal — the caller's id and role, the only claims anything here reads — not the
-/// handler's full one (every JWT claim, each with its own property bag): with 100,000 distinct callers the full
-/// principals were most of the process's memory.
+/// Bearer tokens this instance has already validated in full (signature, issuer, audience, lifetime), until their own
+/// expiry: a client sends the same token on every poll, and checking its HMAC and parsing its JSON again each time
+/// cost polls most of their throughput. A token is only ever found here after passing the handler's validation, and
+/// is never accepted past its <c>exp</c>. Bounded: at capacity it starts afresh.
+/// <para>
+/// Small per caller, because an opening brings 100,000 of them to one instance: an entry is the SHA-256 of the
+/// token's text (collision-resistant, so only that exact token finds it) and the two claims anything here reads, the
+/// caller's id and role — about 100 bytes, where the token's text alone is 500 and the handler's principal (every
+/// JWT claim, each with its property bag) several kilobytes. Each hit builds its small principal afresh.
+/// </para>
 /// </summary>
 public sealed class ValidatedBearerCache(TimeProvider clock)
 {
     public const int Capacity = 200_000;
 
-    private readonly ConcurrentDictionary<string, (ClaimsPrincipal Principal, DateTime Expires)> _entries = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<TokenHash, Entry> _entries = new();
+
+    public int Count => _entries.Count;
 
     public bool TryGet(string token, out ClaimsPrincipal principal)
     {
-        if (_entries.TryGetValue(token, out var entry))
+        var key = TokenHash.Of(token);
+        if (_entries.TryGetValue(key, out var entry))
         {
             if (entry.Expires > clock.GetUtcNow().UtcDateTime)
             {
-                principal = entry.Principal;
+                principal = entry.ToPrincipal();
                 return true;
             }
 
-            _entries.TryRemove(token, out _);
+            _entries.TryRemove(key, out _);
         }
 
         principal = null!;
@@ -37,25 +46,49 @@ public sealed class ValidatedBearerCache(TimeProvider clock)
 
     public void Add(string token, ClaimsPrincipal principal, DateTime expires)
     {
+        if (principal.Identity is not ClaimsIdentity identity || identity.FindFirst(identity.NameClaimType) is not { } subject)
+        {
+            return;   // nothing to answer with: such a token is validated in full each time
+        }
+
         if (_entries.Count >= Capacity)
         {
             _entries.Clear();
         }
 
-        _entries[token] = (Compact(principal), expires);
+        var role = identity.FindFirst(identity.RoleClaimType)?.Value;
+        _entries[TokenHash.Of(token)] = new Entry(
+            subject.Value, role is null ? null : string.Intern(role), expires,
+            identity.AuthenticationType, identity.NameClaimType, identity.RoleClaimType);
     }
 
-    private static ClaimsPrincipal Compact(ClaimsPrincipal principal)
+    private sealed record Entry(
+        string Subject, string? Role, DateTime Expires, string? AuthenticationType, string NameClaimType, string RoleClaimType)
     {
-        if (principal.Identity is not ClaimsIdentity identity)
+        public ClaimsPrincipal ToPrincipal()
         {
-            return principal;
-        }
+            List<Claim> claims = [new(NameClaimType, Subject)];
+            if (Role is not null)
+            {
+                claims.Add(new Claim(RoleClaimType, Role));
+            }
 
-        var kept = identity.Claims
-            .Where(c => c.Type == identity.NameClaimType || c.Type == identity.RoleClaimType)
-            .Select(c => new Claim(c.Type, c.Value))
-            .ToList();
-        return new ClaimsPrincipal(new ClaimsIdentity(kept, identity.AuthenticationType, identity.NameClaimType, identity.RoleClaimType));
+            return new ClaimsPrincipal(new ClaimsIdentity(claims, AuthenticationType, NameClaimType, RoleClaimType));
+        }
+    }
+
+    /// <summary>SHA-256 of a token's UTF-8 text, as a value.</summary>
+    private readonly record struct TokenHash(ulong A, ulong B, ulong C, ulong D)
+    {
+        public static TokenHash Of(string token)
+        {
+            var length = Encoding.UTF8.GetMaxByteCount(token.Length);
+            var buffer = length <= 2048 ? stackalloc byte[length] : new byte[length];
+            var written = Encoding.UTF8.GetBytes(token, buffer);
+            Span<byte> hash = stackalloc byte[32];
+            SHA256.HashData(buffer[..written], hash);
+            var words = MemoryMarshal.Cast<byte, ulong>(hash);
+            return new TokenHash(words[0], words[1], words[2], words[3]);
+        }
     }
 }
