@@ -230,7 +230,7 @@ public sealed class QueueService(
                     && (t.Status == QueueTokenStatus.Waiting || t.Status == QueueTokenStatus.Prequeue)
                     && (t.Round < round || (t.Round == round && (t.DrawKey < key || (t.DrawKey == key && t.Id < id)))),
                 cancellationToken);
-            ahead = snapshot.CountAhead(round, key, id) + joinedSince;
+            ahead = line.CountAhead(snapshot, round, key, id) + joinedSince;
         }
 
         return Waiting(token.Token, token.UserId, ahead + 1, snapshot, now);

@@ -237,10 +237,50 @@ public sealed class WaitingLine(TimeProvider clock, IOptions<QueueOptions> optio
     public void MovedHere(long tokenId) => _movedHere[tokenId] = Stopwatch.GetTimestamp();
 
     /// <summary>Whether the copy may answer for this token: it holds it, in line, and nothing done here since
-    /// the copy was read says otherwise.</summary>
-    public bool TryPlace(Snapshot snapshot, long tokenId, out LineEntry entry, out int place) =>
-        snapshot.TryFind(tokenId, out entry, out place)
-        && !(_movedHere.TryGetValue(tokenId, out var at) && at >= snapshot.StartedAt);
+    /// the copy was read says otherwise. Its place counts only those still ahead of it as far as this instance
+    /// knows: tokens it moved out of line since the copy was read (left, admitted) are not.</summary>
+    public bool TryPlace(Snapshot snapshot, long tokenId, out LineEntry entry, out int place)
+    {
+        if (!snapshot.TryFind(tokenId, out entry, out place)
+            || (_movedHere.TryGetValue(tokenId, out var at) && at >= snapshot.StartedAt))
+        {
+            return false;
+        }
+
+        place -= MovedOutAhead(snapshot, place);
+        return true;
+    }
+
+    /// <summary>How many in the copy stand ahead of this admission key, less those this instance has moved out of line since.</summary>
+    public long CountAhead(Snapshot snapshot, long round, long drawKey, long id)
+    {
+        var ahead = snapshot.CountAhead(round, drawKey, id);
+        return ahead - MovedOutAhead(snapshot, ahead);
+    }
+
+    /// <summary>Of the first <paramref name="place"/> tokens of the copy, how many this instance moved out of line
+    /// after the copy was read: a leave shows to those behind at once here, not at the next read. Only while such
+    /// moves are few (a poll must stay cheap); else the next read, within a second, brings them in.</summary>
+    private int MovedOutAhead(Snapshot snapshot, int place)
+    {
+        if (place == 0 || _movedHere.IsEmpty || _movedHere.Count > MovedOutAheadLimit)
+        {
+            return 0;
+        }
+
+        var moved = 0;
+        foreach (var (id, at) in _movedHere)
+        {
+            if (at >= snapshot.StartedAt && snapshot.TryFind(id, out _, out var theirs) && theirs < place)
+            {
+                moved++;
+            }
+        }
+
+        return moved;
+    }
+
+    private const int MovedOutAheadLimit = 64;
 
     public bool TryKnown(string token, out KnownToken known) => _known.TryGetValue(token, out known!);
 

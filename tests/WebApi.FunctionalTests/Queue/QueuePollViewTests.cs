@@ -70,6 +70,26 @@ public sealed class QueuePollViewTests
     }
 
     [Fact]
+    public async Task A_leave_made_here_moves_those_behind_up_at_once_without_reading_the_line_again()
+    {
+        await using var api = await TestApi.StartAsync(o =>
+        {
+            o.MaxActiveTokens = 1;
+            o.Settings["Queue:LineReadInterval"] = "01:00:00";
+        });
+        var line = await LineAsync(api, 3);
+        await api.ReadLineAsync();
+        QueueReads.AssertWaiting(await api.Client.StatusAsync(line[2]), position: 2);
+
+        await api.Client.LeaveAsync(line[1]);
+
+        // The copy was read before the leave and is not read again: this instance knows the token left.
+        QueueReads.AssertWaiting(await api.Client.StatusAsync(line[2]), position: 1);
+        QueueReads.AssertWaiting(await api.Client.StatusAsync(line[3]), position: 2);
+        QueueReads.AssertExpired(await api.Client.StatusAsync(line[1]));
+    }
+
+    [Fact]
     public async Task Another_instances_admission_shows_as_active_within_a_second()
     {
         await using var first = await TestApi.StartAsync(o => o.MaxActiveTokens = 1);
