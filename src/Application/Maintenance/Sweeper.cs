@@ -1,6 +1,7 @@
 using Concert.Application.Common.Interfaces;
 using Concert.Application.Common.Options;
 using Concert.Application.Queue;
+using Concert.Application.Reservations;
 using Concert.Domain.Concerts;
 using Concert.Domain.Reservations;
 using Microsoft.EntityFrameworkCore;
@@ -25,12 +26,12 @@ public sealed class Sweeper(
     {
         var now = clock.GetUtcNow().UtcDateTime;
         var reservations = await db.Reservations
-            .Where(r => r.Status == ReservationStatus.Held && r.HeldUntil <= now)
+            .Where(HoldRules.ReservationHoldLapsedAt(now))
             .ExecuteUpdateAsync(s => s
                 .SetProperty(r => r.Status, ReservationStatus.Expired)
                 .SetProperty(r => r.Version, r => r.Version + 1), cancellationToken);
         var seats = await db.Seats
-            .Where(s => s.Status == SeatStatus.Held && s.HeldUntil <= now)
+            .Where(HoldRules.SeatHoldLapsedAt(now))
             .ExecuteUpdateAsync(s => s
                 .SetProperty(x => x.Status, SeatStatus.Available)
                 .SetProperty(x => x.HeldByUserId, (long?)null)

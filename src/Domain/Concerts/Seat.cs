@@ -33,8 +33,12 @@ public sealed class Seat
     internal static Seat Create(ConcertSchedule schedule, int number, long price) =>
         new() { ScheduleId = schedule.Id, Number = number, Price = price, Status = SeatStatus.Available };
 
-    public SeatStatus StatusAt(DateTime now) =>
-        Status == SeatStatus.Held && HeldUntil <= now ? SeatStatus.Available : Status;
+    public SeatStatus StatusAt(DateTime now) => StatusOf(Status, HeldUntil, now);
+
+    /// <summary>A seat's status at <paramref name="now"/> from its row's two columns: a hold that has ended (at its
+    /// <c>HeldUntil</c>, inclusive) leaves the seat available, whatever the row still says.</summary>
+    public static SeatStatus StatusOf(SeatStatus status, DateTime? heldUntil, DateTime now) =>
+        status == SeatStatus.Held && heldUntil <= now ? SeatStatus.Available : status;
 
     public bool IsAvailableAt(DateTime now) => StatusAt(now) == SeatStatus.Available;
 

@@ -1,5 +1,6 @@
 using Concert.Application.Common.Interfaces;
 using Concert.Application.Common.Messaging;
+using Concert.Application.Reservations;
 using Concert.Domain.Common;
 using Concert.Domain.Concerts;
 using Mediator;
@@ -21,6 +22,7 @@ public sealed class GetSchedulesQueryHandler(IConcertDbContext db, TimeProvider 
         }
 
         var now = clock.GetUtcNow().UtcDateTime;
+        var available = HoldRules.SeatAvailableAt(now);
         return await db.Schedules.AsNoTracking()
             .Where(s => s.ConcertId == query.ConcertId)
             .OrderBy(s => s.StartsAt).ThenBy(s => s.Id)
@@ -29,8 +31,7 @@ public sealed class GetSchedulesQueryHandler(IConcertDbContext db, TimeProvider 
                 s.ConcertId,
                 s.StartsAt,
                 s.TotalSeats,
-                db.Seats.Count(seat => seat.ScheduleId == s.Id
-                    && (seat.Status == SeatStatus.Available || (seat.Status == SeatStatus.Held && seat.HeldUntil <= now)))))
+                db.Seats.Where(available).Count(seat => seat.ScheduleId == s.Id)))
             .ToListAsync(cancellationToken);
     }
 }

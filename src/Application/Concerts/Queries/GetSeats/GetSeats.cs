@@ -21,14 +21,11 @@ public sealed class GetSeatsQueryHandler(IConcertDbContext db, TimeProvider cloc
         }
 
         var now = clock.GetUtcNow().UtcDateTime;
+        // The row's columns, and the seat's own rule for what they mean now (a lapsed hold is available).
         return await db.Seats.AsNoTracking()
             .Where(s => s.ScheduleId == query.ScheduleId)
             .OrderBy(s => s.Number)
-            .Select(s => new SeatDto(
-                s.Id,
-                s.Number,
-                s.Price,
-                s.Status == SeatStatus.Held && s.HeldUntil <= now ? SeatStatus.Available : s.Status))
+            .Select(s => new SeatDto(s.Id, s.Number, s.Price, Seat.StatusOf(s.Status, s.HeldUntil, now)))
             .ToListAsync(cancellationToken);
     }
 }
