@@ -8,18 +8,14 @@
 # DRAW_SIZE and the seed matches the commitment.
 # Usage: bash bench/queue/draw.sh   (DRAW_SIZE=N to change the size; SKIP_BUILD=1 to reuse the Release build)
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 SIZE="${DRAW_SIZE:-100000}"
 ROUNDS="${DRAW_ROUNDS:-3}"
 
 bench_init
 bench_build
-log "building the queue client"
-(cd "$REPO_ROOT" && dotnet build bench/queue/QueueBench -c Release -nologo -v q >"$BENCH_TMP/client-build.log" 2>&1) \
-  || { tail -n 30 "$BENCH_TMP/client-build.log" >&2; die "client build failed"; }
-CLIENT_DLL="$(find "$REPO_ROOT/bench/queue/QueueBench/bin/Release" -name QueueBench.dll | head -n 1)"
-client() { dotnet "$CLIENT_DLL" "$@"; }
-rss_mb() { awk '/^VmRSS:/ { printf "%.0f", $2 / 1024 }' "/proc/$BENCH_PID/status"; }
+queue_client_build
 ADMIN_EMAIL="bench-operator@example.com"
 ADMIN_PASSWORD="bench-operator-password-$RANDOM$RANDOM"
 bench_start \

@@ -6,6 +6,7 @@
 # at 100,000 waiting; the service's RSS throughout; the draw checked against its commitment.
 # Usage: bash bench/queue/run.sh   (QUICK=1: a smoke run, 1,000 then 10,000)
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 if [[ "${QUICK:-0}" == "1" ]]; then
   SMALL="${QUEUE_SMALL:-1000}"
@@ -21,12 +22,7 @@ started=$SECONDS
 
 bench_init
 bench_build
-log "building the queue client"
-(cd "$REPO_ROOT" && dotnet build bench/queue/QueueBench -c Release -nologo -v q >"$BENCH_TMP/client-build.log" 2>&1) \
-  || { tail -n 30 "$BENCH_TMP/client-build.log" >&2; die "client build failed"; }
-CLIENT_DLL="$(find "$REPO_ROOT/bench/queue/QueueBench/bin/Release" -name QueueBench.dll | head -n 1)"
-[[ -n "$CLIENT_DLL" ]] || die "no build of QueueBench.dll"
-client() { dotnet "$CLIENT_DLL" "$@"; }
+queue_client_build
 
 # One active slot, taken by the bench's first user: everybody after waits. Nothing expires or is admitted while the
 # bench runs (2 h idle timeout and lifetime). Polls are measured as the read path: a poll writes LastSeenAt at most
@@ -46,7 +42,6 @@ bench_start \
 bench_settings
 log "load average at start: $load_start"
 
-rss_mb() { awk '/^VmRSS:/ { printf "%.1f", $2 / 1024 }' "/proc/$BENCH_PID/status"; }
 rss_start="$(rss_mb)"
 
 
