@@ -29,6 +29,10 @@ public sealed class WaitingLine(TimeProvider clock, IOptions<QueueOptions> optio
     private readonly ConcurrentDictionary<string, KnownToken> _known = new(StringComparer.Ordinal);
     // Tokens this instance moved out of line (left, admitted): the copy taken before that may not answer for them.
     private readonly ConcurrentDictionary<long, long> _movedHere = new();
+    // Of those, the ones the copy held in line when they moved: the only ones that can stand ahead of anyone in it.
+    // Kept apart so that marks for tokens the copy never held (an active user's every gated request) do not use up
+    // MovedOutAheadLimit.
+    private readonly ConcurrentDictionary<long, long> _movedOutOfCopy = new();
     private Snapshot? _current;
     private TimeSpan _lastLoad;
     private QueueDraw? _drawnCache;
@@ -234,7 +238,15 @@ public sealed class WaitingLine(TimeProvider clock, IOptions<QueueOptions> optio
     }
 
     /// <summary>Marks the copy stale for a token this instance just moved out of line (left, admitted).</summary>
-    public void MovedHere(long tokenId) => _movedHere[tokenId] = Stopwatch.GetTimestamp();
+    public void MovedHere(long tokenId)
+    {
+        var at = Stopwatch.GetTimestamp();
+        _movedHere[tokenId] = at;
+        if (Volatile.Read(ref _current) is { } copy && copy.TryFind(tokenId, out _, out _))
+        {
+            _movedOutOfCopy[tokenId] = at;
+        }
+    }
 
     /// <summary>Whether the copy may answer for this token: it holds it, in line, and nothing done here since
     /// the copy was read says otherwise. Its place counts only those still ahead of it as far as this instance
@@ -263,13 +275,13 @@ public sealed class WaitingLine(TimeProvider clock, IOptions<QueueOptions> optio
     /// moves are few (a poll must stay cheap); else the next read, within a second, brings them in.</summary>
     private int MovedOutAhead(Snapshot snapshot, int place)
     {
-        if (place == 0 || _movedHere.IsEmpty || _movedHere.Count > MovedOutAheadLimit)
+        if (place == 0 || _movedOutOfCopy.IsEmpty || _movedOutOfCopy.Count > MovedOutAheadLimit)
         {
             return 0;
         }
 
         var moved = 0;
-        foreach (var (id, at) in _movedHere)
+        foreach (var (id, at) in _movedOutOfCopy)
         {
             if (at >= snapshot.StartedAt && snapshot.TryFind(id, out _, out var theirs) && theirs < place)
             {
@@ -328,6 +340,17 @@ public sealed class WaitingLine(TimeProvider clock, IOptions<QueueOptions> optio
         return draw;
     }
 
+    private static void ForgetMovesBefore(ConcurrentDictionary<long, long> moves, long startedAt)
+    {
+        foreach (var (id, at) in moves)
+        {
+            if (at < startedAt)
+            {
+                moves.TryRemove(new KeyValuePair<long, long>(id, at));
+            }
+        }
+    }
+
     private async Task<Snapshot> ReadAsync(IConcertDbContext db, CancellationToken cancellationToken)
     {
         var startedAt = Stopwatch.GetTimestamp();
@@ -352,13 +375,8 @@ public sealed class WaitingLine(TimeProvider clock, IOptions<QueueOptions> optio
         var snapshot = new Snapshot(room, draw, line, maxId, active, startedAt, now);
         Volatile.Write(ref _current, snapshot);
         _lastLoad = Stopwatch.GetElapsedTime(startedAt);
-        foreach (var (id, at) in _movedHere)
-        {
-            if (at < startedAt)
-            {
-                _movedHere.TryRemove(new KeyValuePair<long, long>(id, at));
-            }
-        }
+        ForgetMovesBefore(_movedHere, startedAt);   // this copy already shows them
+        ForgetMovesBefore(_movedOutOfCopy, startedAt);
 
         if (++_reads % 10 == 0)
         {
