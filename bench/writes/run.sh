@@ -9,10 +9,11 @@ source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 if [[ "${QUICK:-0}" == "1" ]]; then
-  PAY="${WRITES_PAY:-300}" WARM="${WRITES_PAY_WARMUP:-50}" JOINERS="${WRITES_JOINERS:-12000}"
+  PAY="${WRITES_PAY:-300}" WARM="${WRITES_PAY_WARMUP:-50}" JOINERS="${WRITES_JOINERS:-30000}"
 else
-  PAY="${WRITES_PAY:-2000}" WARM="${WRITES_PAY_WARMUP:-200}" JOINERS="${WRITES_JOINERS:-40000}"
+  PAY="${WRITES_PAY:-2000}" WARM="${WRITES_PAY_WARMUP:-200}" JOINERS="${WRITES_JOINERS:-80000}"
 fi
+JOIN_WARM=$((JOINERS / 4))   # joiners spent on the joins' warm-up
 PROVIDERS="${WRITES_PROVIDERS:-sqlite postgres}"
 RUSHERS=500          # users in the hold rush, on 50 seats (bench/seats' shape)
 BALANCE=50000000     # half the account's ceiling: charges of 1 won and payments of 1,000 never run out
@@ -92,14 +93,18 @@ run_provider() {
   health="$(wrk_run "/health/live (wrk)" /health/live)"
   log "$(table_row "$health")"
 
-  # Joins: each joiner once (the queue is full: every one of them waits).
-  export BENCH_BEARERS="$BENCH_TMP/join-bearers.txt"
+  # Joins: each joiner once (the queue is full: every one of them waits). The warm-up (JIT, pools) joins users of
+  # its own, the last JOIN_WARM of the list, so the measured joins are all new tokens too.
+  head -n $((JOINERS - JOIN_WARM)) "$BENCH_TMP/join-bearers.txt" >"$BENCH_TMP/join-measured.txt"
+  tail -n "$JOIN_WARM" "$BENCH_TMP/join-bearers.txt" >"$BENCH_TMP/join-warm.txt"
+  BENCH_BEARERS="$BENCH_TMP/join-warm.txt" wrk_warm / "$BENCH_ROOT/writes/join.lua"
+  export BENCH_BEARERS="$BENCH_TMP/join-measured.txt"
   local join
   join="$(wrk_run "join (POST /api/queue/tokens), new tokens" / "$BENCH_ROOT/writes/join.lua")"
   log "$(table_row "$join")"
   local join_rps
   join_rps="$(awk -v r="$(f_rps "$join")" -v n="$(f_req "$join")" -v c="$(f_201 "$join")" 'BEGIN { printf "%.1f", n ? r * c / n : 0 }')"
-  ((JOINERS > $(f_201 "$join") + 2 * BENCH_CONNECTIONS)) || log "[$provider] WARNING: the joiners ran out; raise WRITES_JOINERS"
+  ((JOINERS - JOIN_WARM > $(f_201 "$join") + 2 * BENCH_CONNECTIONS)) || log "[$provider] WARNING: the joiners ran out; raise WRITES_JOINERS"
 
   # Hold attempts in a rush: RUSHERS users on 50 seats.
   export BENCH_TOKENS="$BENCH_TMP/rush-tokens.txt" BENCH_BEARERS="$BENCH_TMP/rush-bearers.txt"

@@ -24,6 +24,7 @@ public static class DependencyInjection
         services.AddSingleton<WaitingLine>();
         services.AddSingleton<ConcertMetrics>();
         services.AddScoped<QueueService>();
+        services.AddSingleton<JoinCommits>();
         services.AddScoped<QueuePoll>();
         services.AddSingleton<QueueChanges>();
         services.AddSingleton<QueueStatusStreams>();

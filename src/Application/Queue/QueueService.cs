@@ -167,9 +167,18 @@ public sealed class QueueService(
     /// instance last read it, at most a second old; <see cref="AdmitAsync"/> decides under the lock).</summary>
     public async Task<bool> HasFreeSlotAsync(CancellationToken cancellationToken)
     {
-        var room = (await line.CurrentAsync(db, cancellationToken)).Room;
+        var snapshot = await line.CurrentAsync(db, cancellationToken);
+        var room = snapshot.Room;
         if (room.Paused)
         {
+            return false;
+        }
+
+        if (snapshot.Active >= room.MaxActiveTokens && snapshot.Waiting > 0)
+        {
+            // Full with people waiting, a second ago: a slot freed since goes to the first of them, by the worker's
+            // pass within AdmissionInterval, not to a newcomer. In a rush this is every join, and counting the active
+            // tokens (up to the cap) for each of them was most of a join's cost.
             return false;
         }
 
@@ -224,16 +233,47 @@ public sealed class QueueService(
         }
         else
         {
-            var (id, round, key) = (token.Id, token.Round, token.DrawKey);
-            var joinedSince = await db.QueueTokens.LongCountAsync(t =>
-                    t.Id > snapshot.MaxId && t.Id != id
-                    && (t.Status == QueueTokenStatus.Waiting || t.Status == QueueTokenStatus.Prequeue)
-                    && (t.Round < round || (t.Round == round && (t.DrawKey < key || (t.DrawKey == key && t.Id < id)))),
-                cancellationToken);
-            ahead = line.CountAhead(snapshot, round, key, id) + joinedSince;
+            ahead = line.CountAhead(snapshot, token.Round, token.DrawKey, token.Id)
+                    + await JoinedSinceAheadAsync(token, snapshot.MaxId, cancellationToken);
         }
 
         return Waiting(token.Token, token.UserId, ahead + 1, snapshot, now);
+    }
+
+    /// <summary>Beyond <see cref="CountFromIdsAbove"/> joins since the copy was read, a token at the end of the line
+    /// is given an upper bound instead of a count.</summary>
+    public const int CountFromIdsAbove = 256;
+
+    /// <summary>
+    /// Of the tokens that joined after the copy was read (ids above <paramref name="maxId"/>), how many stand ahead of
+    /// <paramref name="token"/>: counted exactly while they are few. In a rush a second's joins are thousands, and
+    /// counting them again for every newcomer costs the square of the join rate. A newcomer at the end of the line
+    /// (no draw key) stands behind every lower id of its round and ahead of every higher one, so the ids between the
+    /// copy's last and its own bound the count from above: each is a token that joined since, waiting or not (ids
+    /// are never reused; a gap only makes the bound higher). Only those that joined after it and still stand ahead
+    /// (an earlier round, from an instance that had not yet seen an opening) are counted, a few rows at most. The
+    /// place may then be high by those admitted or gone since the copy was read, never low, for about a second,
+    /// as every place may (docs/contract-notes.md).
+    /// </summary>
+    private async Task<long> JoinedSinceAheadAsync(QueueToken token, long maxId, CancellationToken cancellationToken)
+    {
+        var (id, round, key) = (token.Id, token.Round, token.DrawKey);
+        if (key != QueueToken.NotDrawn || id - maxId - 1 <= CountFromIdsAbove)
+        {
+            // `Status + 0`: no index on the status may serve these counts. SQLite's planner otherwise takes the
+            // (Status, Round, …) index and walks every waiting token for the few that joined since.
+            return await db.QueueTokens.LongCountAsync(t =>
+                    t.Id > maxId && t.Id != id
+                    && ((int)t.Status + 0 == (int)QueueTokenStatus.Waiting || (int)t.Status + 0 == (int)QueueTokenStatus.Prequeue)
+                    && (t.Round < round || (t.Round == round && (t.DrawKey < key || (t.DrawKey == key && t.Id < id)))),
+                cancellationToken);
+        }
+
+        var joinedLaterAhead = await db.QueueTokens.LongCountAsync(t =>
+                t.Id > id && t.Round + 0 < round
+                && ((int)t.Status + 0 == (int)QueueTokenStatus.Waiting || (int)t.Status + 0 == (int)QueueTokenStatus.Prequeue),
+            cancellationToken);
+        return id - maxId - 1 + joinedLaterAhead;
     }
 
     /// <summary>The status from this instance's copy of the line alone, reading no row; null when the copy cannot

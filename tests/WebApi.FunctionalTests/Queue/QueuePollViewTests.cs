@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Concert.Application.Queue;
 using Concert.Infrastructure.Persistence;
 using Concert.WebApi.FunctionalTests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
@@ -67,6 +68,30 @@ public sealed class QueuePollViewTests
         // Once the line is read again, the copy no longer holds it and the poll reads the row.
         await api.ReadLineAsync();
         await (await api.Client.SendWithTokenAsync(HttpMethod.Get, "/api/queue/tokens/current", line[3])).AssertProblemAsync(401, "queue_token_invalid");
+    }
+
+    [Fact]
+    public async Task A_newcomer_after_a_burst_of_joins_is_placed_high_never_low_and_exactly_once_the_line_is_read()
+    {
+        await using var api = await TestApi.StartAsync(o =>
+        {
+            o.MaxActiveTokens = 1;
+            o.Settings["Queue:LineReadInterval"] = "01:00:00";
+        });
+        // More joins since the copy was read (at the first one's admission) than a newcomer's place counts exactly.
+        var burst = QueueService.CountFromIdsAbove + 20;
+        var line = await LineAsync(api, burst);
+        foreach (var token in line.Skip(1).Take(10))
+        {
+            await api.Client.LeaveAsync(token);
+        }
+
+        var (_, newcomer) = await api.Client.NewUserJoinsAsync();
+
+        var exact = burst - 10 + 1;
+        Assert.InRange(newcomer.GetProperty("position").GetInt64(), exact, burst + 1);   // high by those who left, never low
+        await api.ReadLineAsync();
+        QueueReads.AssertWaiting(await api.Client.StatusAsync(newcomer.Token()), position: exact);
     }
 
     [Fact]

@@ -21,7 +21,7 @@ public sealed record IssuedQueueToken(QueueStatusDto Status, bool Created);
 /// </summary>
 public sealed class IssueQueueTokenCommandHandler(
     IConcertDbContext db, QueueService queue, WaitingLine line, ICurrentUser caller, IOptions<QueueOptions> options,
-    ConcertMetrics metrics)
+    ConcertMetrics metrics, JoinCommits commits)
     : ICommandHandler<IssueQueueTokenCommand, IssuedQueueToken>
 {
     public async ValueTask<IssuedQueueToken> Handle(IssueQueueTokenCommand command, CancellationToken cancellationToken)
@@ -59,21 +59,19 @@ public sealed class IssueQueueTokenCommandHandler(
             }
 
             token = await NewTokenAsync(userId, now, cancellationToken);
-            db.QueueTokens.Add(token);
             try
             {
-                await db.SaveChangesAsync(cancellationToken);
+                // In a commit shared with the joins arriving meanwhile (group commit), not one of its own.
+                await commits.InsertAsync(token, cancellationToken);
                 break;
             }
             catch (DbUpdateException e) when (db.IsUniqueViolation(e) && attempt < 3)
             {
                 // A concurrent join by the same user won; the next round returns its token.
-                db.ClearChanges();
             }
         }
 
         metrics.Joined();
-        db.ClearChanges();
         if (token.Status == QueueTokenStatus.Waiting && await queue.HasFreeSlotAsync(cancellationToken))
         {
             // Admitted in this very request, perhaps — by this pass or a concurrent join's: the row says.

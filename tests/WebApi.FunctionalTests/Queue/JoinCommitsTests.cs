@@ -1,0 +1,129 @@
+using Concert.Application.Common.Interfaces;
+using Concert.Application.Queue;
+using Concert.Domain.Queue;
+using Concert.WebApi.FunctionalTests.Infrastructure;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+
+namespace Concert.WebApi.FunctionalTests.Queue;
+
+/// <summary>
+/// Group commit for joins (<see cref="JoinCommits"/>): tokens handed over while a commit is in flight share the next
+/// one, and a row the database refuses fails alone. To make "while a commit is in flight" certain rather than a
+/// matter of timing, the test holds the database's write lock on the token table from outside the service while it
+/// hands the tokens over: the first commit waits on it, so every later token is queued before any commit ends.
+/// </summary>
+public sealed class JoinCommitsTests
+{
+    [Fact]
+    public async Task Tokens_handed_over_during_a_commit_share_the_next_one()
+    {
+        await using var api = await TestApi.StartAsync();
+        var users = new List<long>();
+        for (var i = 0; i < 40; i++)
+        {
+            users.Add(await api.Client.CreateUserAsync($"Joiner {i}"));
+        }
+
+        var commits = api.Services.GetRequiredService<JoinCommits>();
+        var before = commits.Commits;
+        var now = api.Clock.GetUtcNow().UtcDateTime;
+        var tokens = users.Select(u => QueueToken.Issue(u, now)).ToList();
+
+        List<Task> inserts;
+        await using (await WriteLock.TakeAsync(api.Database))
+        {
+            inserts = tokens.Select(t => commits.InsertAsync(t, CancellationToken.None)).ToList();
+            Assert.DoesNotContain(inserts, t => t.IsCompleted);
+        }
+
+        await Task.WhenAll(inserts);
+
+        // One commit per token would be 40. The first commit took what had arrived when the loop woke, the second all
+        // the rest.
+        Assert.InRange(commits.Commits - before, 1, 2);
+        var rows = await api.TokensAsync();
+        foreach (var token in tokens)
+        {
+            var row = Assert.Single(rows, r => r.Id == token.Id);
+            Assert.Equal(token.Token, row.Token);
+            Assert.Equal(token.UserId, row.UserId);
+        }
+    }
+
+    [Fact]
+    public async Task A_row_the_database_refuses_fails_alone_and_the_rest_of_its_commit_is_written()
+    {
+        await using var api = await TestApi.StartAsync();
+        var a = await api.Client.CreateUserAsync("A");
+        var x = await api.Client.CreateUserAsync("X");
+        var b = await api.Client.CreateUserAsync("B");
+        var (_, live) = await api.Client.JoinAsync(x);   // X's live token: a second one breaks the unique index
+
+        var commits = api.Services.GetRequiredService<JoinCommits>();
+        var now = api.Clock.GetUtcNow().UtcDateTime;
+        var (tokenA, tokenX, tokenB) = (QueueToken.Issue(a, now), QueueToken.Issue(x, now), QueueToken.Issue(b, now));
+
+        Task insertA, insertX, insertB;
+        await using (await WriteLock.TakeAsync(api.Database))
+        {
+            // X's token never stands alone in a commit: B is queued behind it before the first commit can end.
+            insertA = commits.InsertAsync(tokenA, CancellationToken.None);
+            insertX = commits.InsertAsync(tokenX, CancellationToken.None);
+            insertB = commits.InsertAsync(tokenB, CancellationToken.None);
+        }
+
+        await insertA;
+        await insertB;
+        var refused = await Assert.ThrowsAsync<DbUpdateException>(() => insertX);
+        await api.InScopeAsync(sp =>
+        {
+            Assert.True(sp.GetRequiredService<IConcertDbContext>().IsUniqueViolation(refused));
+            return Task.FromResult(0);
+        });
+
+        var rows = await api.TokensAsync();
+        Assert.Equal(tokenA.Token, Assert.Single(rows, r => r.Id == tokenA.Id).Token);
+        Assert.Equal(tokenB.Token, Assert.Single(rows, r => r.Id == tokenB.Id).Token);
+        Assert.Equal(live.Token(), Assert.Single(rows, r => r.UserId == x).Token);
+        Assert.DoesNotContain(rows, r => r.Token == tokenX.Token);
+    }
+
+    /// <summary>Holds the write lock that inserts of queue tokens need, from a connection of the test's own.</summary>
+    private sealed class WriteLock : IAsyncDisposable
+    {
+        private readonly System.Data.Common.DbConnection _connection;
+        private readonly System.Data.Common.DbTransaction _transaction;
+
+        private WriteLock(System.Data.Common.DbConnection connection, System.Data.Common.DbTransaction transaction) =>
+            (_connection, _transaction) = (connection, transaction);
+
+        public static async Task<WriteLock> TakeAsync(TestDatabase database)
+        {
+            if (database.IsPostgres)
+            {
+                var pg = new NpgsqlConnection(database.ConnectionString);
+                await pg.OpenAsync();
+                var pgTransaction = await pg.BeginTransactionAsync();
+                await using var command = new NpgsqlCommand("LOCK TABLE \"QueueTokens\" IN EXCLUSIVE MODE", pg, pgTransaction);
+                await command.ExecuteNonQueryAsync();
+                return new WriteLock(pg, pgTransaction);
+            }
+
+            var sqlite = new SqliteConnection($"Data Source={database.SqlitePath}");
+            await sqlite.OpenAsync();
+            // Microsoft.Data.Sqlite begins IMMEDIATE: SQLite's one write lock, held until the rollback.
+            var transaction = await sqlite.BeginTransactionAsync();
+            return new WriteLock(sqlite, transaction);
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await _transaction.RollbackAsync();
+            await _transaction.DisposeAsync();
+            await _connection.DisposeAsync();
+        }
+    }
+}
