@@ -4,6 +4,7 @@ using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Text;
 using Concert.WebApi.FunctionalTests.Infrastructure;
+using Concert.WebApi.FunctionalTests.Queue;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 
@@ -96,6 +97,18 @@ public sealed class BearerTokenTests : IAsyncLifetime
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal(userId, (await response.JsonAsync()).GetProperty("id").GetInt64());
+    }
+
+    [Fact]
+    public async Task A_well_signed_token_of_a_user_this_database_does_not_have_cannot_join()
+    {
+        // As after a database reset under the same key: the signature is good, the user is gone.
+        const long nobody = 987_654_321;
+
+        var response = await SendAsync("POST", "/api/queue/tokens", "Bearer " + Sign(nobody, TestApi.SigningKey, Now, TimeSpan.FromHours(1)));
+
+        await AssertUnauthenticatedAsync(response);
+        Assert.DoesNotContain(await _api.TokensAsync(), t => t.UserId == nobody);
     }
 
     [Fact]

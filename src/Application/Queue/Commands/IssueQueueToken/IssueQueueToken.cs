@@ -27,7 +27,15 @@ public sealed class IssueQueueTokenCommandHandler(
     public async ValueTask<IssuedQueueToken> Handle(IssueQueueTokenCommand command, CancellationToken cancellationToken)
     {
         var userId = caller.RequireId();
-        if (!await db.Users.AnyAsync(u => u.Id == userId, cancellationToken))
+        // The caller's row and live token in one read.
+        var known = await (
+                from u in db.Users.AsNoTracking()
+                where u.Id == userId
+                join t in db.QueueTokens.AsNoTracking() on (long?)u.Id equals t.LiveUserId into tokens
+                from t in tokens.DefaultIfEmpty()
+                select new { Live = t })
+            .FirstOrDefaultAsync(cancellationToken);
+        if (known is null)
         {
             // A validly signed token of a user this database does not have (it was reset under the same key).
             throw Errors.Unauthenticated();
@@ -37,7 +45,7 @@ public sealed class IssueQueueTokenCommandHandler(
         for (var attempt = 1; ; attempt++)
         {
             var now = queue.Now;
-            var live = await FindLiveAsync(userId, cancellationToken);
+            var live = attempt == 1 ? known.Live : await FindLiveAsync(userId, cancellationToken);
             if (live is not null && live.StatusAt(now, options.Value.IdleExpiryAfterLastRecordedPoll) == QueueTokenStatus.Expired)
             {
                 // Time has already expired it (no sweep has written that down yet): it must not block the new one.
