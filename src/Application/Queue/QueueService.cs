@@ -1,3 +1,4 @@
+using System.Linq.Expressions;
 using Concert.Application.Common.Interfaces;
 using Concert.Application.Common.Options;
 using Concert.Application.Common.Telemetry;
@@ -255,24 +256,25 @@ public sealed class QueueService(
     /// place may then be high by those admitted or gone since the copy was read, never low, for about a second,
     /// as every place may (docs/contract-notes.md).
     /// </summary>
+    /// <summary>Waiting or in a pre-queue, written `Status + 0` so that no index on the status can serve the query:
+    /// SQLite's planner otherwise takes the (Status, Round, …) index and walks every waiting token for the few in an
+    /// id range, which the primary key finds directly.</summary>
+    private static readonly Expression<Func<QueueToken, bool>> InLineFoundByPrimaryKey = t =>
+        (int)t.Status + 0 == (int)QueueTokenStatus.Waiting || (int)t.Status + 0 == (int)QueueTokenStatus.Prequeue;
+
     private async Task<long> JoinedSinceAheadAsync(QueueToken token, long maxId, CancellationToken cancellationToken)
     {
         var (id, round, key) = (token.Id, token.Round, token.DrawKey);
         if (key != QueueToken.NotDrawn || id - maxId - 1 <= CountFromIdsAbove)
         {
-            // `Status + 0`: no index on the status may serve these counts. SQLite's planner otherwise takes the
-            // (Status, Round, …) index and walks every waiting token for the few that joined since.
-            return await db.QueueTokens.LongCountAsync(t =>
+            return await db.QueueTokens.Where(InLineFoundByPrimaryKey).LongCountAsync(t =>
                     t.Id > maxId && t.Id != id
-                    && ((int)t.Status + 0 == (int)QueueTokenStatus.Waiting || (int)t.Status + 0 == (int)QueueTokenStatus.Prequeue)
                     && (t.Round < round || (t.Round == round && (t.DrawKey < key || (t.DrawKey == key && t.Id < id)))),
                 cancellationToken);
         }
 
-        var joinedLaterAhead = await db.QueueTokens.LongCountAsync(t =>
-                t.Id > id && t.Round + 0 < round
-                && ((int)t.Status + 0 == (int)QueueTokenStatus.Waiting || (int)t.Status + 0 == (int)QueueTokenStatus.Prequeue),
-            cancellationToken);
+        var joinedLaterAhead = await db.QueueTokens.Where(InLineFoundByPrimaryKey)
+            .LongCountAsync(t => t.Id > id && t.Round + 0 < round, cancellationToken);
         return id - maxId - 1 + joinedLaterAhead;
     }
 

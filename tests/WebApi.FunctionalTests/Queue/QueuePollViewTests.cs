@@ -28,6 +28,13 @@ public sealed class QueuePollViewTests
         return tokens;
     }
 
+    /// <summary>One slot; the instance keeps its copy of the line until the test says (a copy otherwise lives a second).</summary>
+    private static Task<TestApi> StartKeepingTheCopyAsync() => TestApi.StartAsync(o =>
+    {
+        o.MaxActiveTokens = 1;
+        o.Settings["Queue:LineReadInterval"] = "01:00:00";
+    });
+
     /// <summary>Polls until <paramref name="done"/> holds, for at most 5 s (the view refreshes about once a second).</summary>
     private static async Task<JsonElement> PollUntilAsync(HttpClient client, string token, Func<JsonElement, bool> done)
     {
@@ -47,12 +54,7 @@ public sealed class QueuePollViewTests
     [Fact]
     public async Task A_waiting_tokens_poll_is_answered_from_memory_while_gated_requests_read_the_row()
     {
-        // This instance keeps its copy of the line until the test says (a copy otherwise lives a second).
-        await using var api = await TestApi.StartAsync(o =>
-        {
-            o.MaxActiveTokens = 1;
-            o.Settings["Queue:LineReadInterval"] = "01:00:00";
-        });
+        await using var api = await StartKeepingTheCopyAsync();
         var line = await LineAsync(api, 3);
         await api.ReadLineAsync();
         QueueReads.AssertWaiting(await api.Client.StatusAsync(line[3]), position: 3);
@@ -73,11 +75,7 @@ public sealed class QueuePollViewTests
     [Fact]
     public async Task A_newcomer_after_a_burst_of_joins_is_placed_high_never_low_and_exactly_once_the_line_is_read()
     {
-        await using var api = await TestApi.StartAsync(o =>
-        {
-            o.MaxActiveTokens = 1;
-            o.Settings["Queue:LineReadInterval"] = "01:00:00";
-        });
+        await using var api = await StartKeepingTheCopyAsync();
         // More joins since the copy was read (at the first one's admission) than a newcomer's place counts exactly.
         var burst = QueueService.CountFromIdsAbove + 20;
         var line = await LineAsync(api, burst);
@@ -97,11 +95,7 @@ public sealed class QueuePollViewTests
     [Fact]
     public async Task A_leave_made_here_moves_those_behind_up_at_once_without_reading_the_line_again()
     {
-        await using var api = await TestApi.StartAsync(o =>
-        {
-            o.MaxActiveTokens = 1;
-            o.Settings["Queue:LineReadInterval"] = "01:00:00";
-        });
+        await using var api = await StartKeepingTheCopyAsync();
         var line = await LineAsync(api, 3);
         await api.ReadLineAsync();
         QueueReads.AssertWaiting(await api.Client.StatusAsync(line[2]), position: 2);
