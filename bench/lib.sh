@@ -263,10 +263,41 @@ wrk_run() {
   printf '%s\t%s\n' "$name" "${line#BENCH	}"
 }
 
-# wrk_warm PATH [SCRIPT]: a short unmeasured run, so the JIT and the connection pools are warm.
+# jit_ticks: "tid ticks" for each of the service's tiered-compilation threads alive now (the runtime's background
+# JIT: it recompiles hot methods, with profile-guided optimisation, for tens of seconds after a path gets busy, and
+# takes up to a third of the CPU meanwhile; a measurement taken before it is done measures the JIT).
+jit_ticks() {
+  local t
+  for t in /proc/"$BENCH_PID"/task/*; do
+    [[ "$(cat "$t/comm" 2>/dev/null)" == ".NET Tiered"* ]] || continue
+    awk -v tid="${t##*/}" '{ print tid, $14 + $15 }' "$t/stat" 2>/dev/null || true
+  done
+}
+
+# wrk_warm PATH [SCRIPT]: an unmeasured run of at least BENCH_WARMUP s, then on in 2 s steps until the JIT has
+# settled: its threads used at most 2 ticks (20 ms, 1 % of a core) in the last step. A condition, not a time;
+# bounded by BENCH_WARMUP_MAX s (default 120), after which it says so and goes on.
 wrk_warm() {
-  wrk -t "$BENCH_THREADS" -c "$BENCH_CONNECTIONS" -d "${BENCH_WARMUP}s" --timeout "${BENCH_TIMEOUT}s" \
-    -s "${2:-$BENCH_LUA_DIR/common.lua}" "$BENCH_URL$1" >/dev/null 2>&1 || die "wrk warm-up failed for $1"
+  local path=$1 script=${2:-$BENCH_LUA_DIR/common.lua} started=$SECONDS before after busy
+  _wrk_warm_step() {
+    wrk -t "$BENCH_THREADS" -c "$BENCH_CONNECTIONS" -d "$1s" --timeout "${BENCH_TIMEOUT}s" \
+      -s "$script" "$BENCH_URL$path" >/dev/null 2>&1 || die "wrk warm-up failed for $path"
+  }
+  _wrk_warm_step "$BENCH_WARMUP"
+  while :; do
+    before="$(jit_ticks)"
+    _wrk_warm_step 2
+    after="$(jit_ticks)"
+    # Ticks each thread alive now used in the step (a thread born in the step counts from 0).
+    busy="$(awk 'NR == FNR { b[$1] = $2; next } { used += $2 - ($1 in b ? b[$1] : 0) } END { print used + 0 }' \
+      <(printf '%s\n' "$before") <(printf '%s\n' "$after"))"
+    ((busy <= 2)) && break
+    if ((SECONDS - started >= ${BENCH_WARMUP_MAX:-120})); then
+      log "warm-up of $path: the JIT still used $busy ticks in the last 2 s after $((SECONDS - started)) s; measuring anyway"
+      return 0
+    fi
+  done
+  log "warm-up of $path: the JIT settled after $((SECONDS - started)) s"
 }
 
 # Field accessors on a wrk_run line.

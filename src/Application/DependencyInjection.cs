@@ -25,6 +25,7 @@ public static class DependencyInjection
         services.AddSingleton<ConcertMetrics>();
         services.AddScoped<QueueService>();
         services.AddSingleton<JoinCommits>();
+        services.AddSingleton<PollRecords>();
         services.AddScoped<QueuePoll>();
         services.AddSingleton<QueueChanges>();
         services.AddSingleton<QueueStatusStreams>();

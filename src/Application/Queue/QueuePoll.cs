@@ -10,10 +10,12 @@ namespace Concert.Application.Queue;
 /// <summary>
 /// One poll of a token: answered from this instance's copy of the line (<see cref="WaitingLine"/>) when it holds
 /// the token, else from the row. It also keeps a token in line alive, but writes that down at most once per
-/// <see cref="QueueOptions.PollRecordInterval"/>, so polling stays a read. The poll endpoint and every look of a
+/// <see cref="QueueOptions.PollRecordInterval"/>, so polling stays a read (and those writes share commits:
+/// <see cref="PollRecords"/>). The poll endpoint and every look of a
 /// status stream go through here, so both answer alike and both count as polls for idle expiry.
 /// </summary>
-public sealed class QueuePoll(IConcertDbContext db, QueueService queue, WaitingLine line, IOptions<QueueOptions> options)
+public sealed class QueuePoll(
+    IConcertDbContext db, QueueService queue, WaitingLine line, PollRecords records, IOptions<QueueOptions> options)
 {
     /// <summary>Describes the caller's token: <paramref name="row"/> when the request read it, else only what this
     /// instance knows of it (<paramref name="known"/>).</summary>
@@ -63,11 +65,8 @@ public sealed class QueuePoll(IConcertDbContext db, QueueService queue, WaitingL
             return;
         }
 
-        await db.QueueTokens
-            .Where(t => t.Id == id
-                        && (t.Status == QueueTokenStatus.Waiting || t.Status == QueueTokenStatus.Prequeue)
-                        && t.LastSeenAt < now)
-            .ExecuteUpdateAsync(s => s.SetProperty(t => t.LastSeenAt, now), cancellationToken);
+        // Shared with every other poll due in the same commit.
+        await records.RecordAsync(id, now, cancellationToken);
         line.Seen(token, now);
     }
 }

@@ -10,12 +10,13 @@ using Npgsql;
 namespace Concert.WebApi.FunctionalTests.Queue;
 
 /// <summary>
-/// Group commit for joins (<see cref="JoinCommits"/>): tokens handed over while a commit is in flight share the next
-/// one, and a row the database refuses fails alone. To make "while a commit is in flight" certain rather than a
-/// matter of timing, the test holds the database's write lock on the token table from outside the service while it
-/// hands the tokens over: the first commit waits on it, so every later token is queued before any commit ends.
+/// Group commit (<see cref="GroupCommit{TItem}"/>) for joins (<see cref="JoinCommits"/>) and for polls written down
+/// (<see cref="PollRecords"/>): items handed over while a commit is in flight share the next one, and a row the
+/// database refuses fails alone. To make "while a commit is in flight" certain rather than a matter of timing, the
+/// test holds the database's write lock on the token table from outside the service while it hands the items over:
+/// the first commit waits on it, so every later item is queued before any commit ends.
 /// </summary>
-public sealed class JoinCommitsTests
+public sealed class GroupCommitTests
 {
     [Fact]
     public async Task Tokens_handed_over_during_a_commit_share_the_next_one()
@@ -90,6 +91,66 @@ public sealed class JoinCommitsTests
         Assert.Equal(live.Token(), Assert.Single(rows, r => r.UserId == x).Token);
         Assert.DoesNotContain(rows, r => r.Token == tokenX.Token);
     }
+
+    [Fact]
+    public async Task Polls_written_down_during_a_commit_share_the_next_one_and_each_row_moves_forward()
+    {
+        await using var api = await TestApi.StartAsync();
+        var now = api.Clock.GetUtcNow().UtcDateTime;
+        var joins = api.Services.GetRequiredService<JoinCommits>();
+        var tokens = new List<QueueToken>();
+        for (var i = 0; i < 40; i++)
+        {
+            var token = QueueToken.Issue(await api.Client.CreateUserAsync($"Poller {i}"), now);
+            await joins.InsertAsync(token, CancellationToken.None);
+            tokens.Add(token);
+        }
+
+        var records = api.Services.GetRequiredService<PollRecords>();
+        var before = records.Commits;
+        var polledAt = now.AddMinutes(2);
+        List<Task> polls;
+        await using (await WriteLock.TakeAsync(api.Database))
+        {
+            polls = tokens.Select(t => records.RecordAsync(t.Id, polledAt, CancellationToken.None)).ToList();
+            Assert.DoesNotContain(polls, t => t.IsCompleted);
+        }
+
+        await Task.WhenAll(polls);
+
+        // One commit per poll would be 40.
+        Assert.InRange(records.Commits - before, 1, 2);
+        var seen = await LastSeenAsync(api);
+        Assert.All(tokens, t => AssertSameInstant(polledAt, seen[t.Id]));
+
+        // An older poll written down late never moves a token's record back.
+        await records.RecordAsync(tokens[0].Id, now.AddMinutes(1), CancellationToken.None);
+        AssertSameInstant(polledAt, (await LastSeenAsync(api))[tokens[0].Id]);
+    }
+
+    [Fact]
+    public async Task A_poll_written_down_touches_only_a_token_still_in_line()
+    {
+        await using var api = await TestApi.StartAsync();
+        var user = await api.Client.CreateUserAsync("Leaver");
+        var (_, joined) = await api.Client.JoinAsync(user);
+        await api.Client.LeaveAsync(joined.Token());
+        var left = Assert.Single(await api.TokensAsync(), r => r.UserId == user);
+        Assert.Equal(QueueTokenStatus.Expired, left.Status);
+        var before = (await LastSeenAsync(api))[left.Id];
+
+        await api.Services.GetRequiredService<PollRecords>().RecordAsync(left.Id, before.AddMinutes(5), CancellationToken.None);
+
+        AssertSameInstant(before, (await LastSeenAsync(api))[left.Id]);
+    }
+
+    /// <summary>Equal up to the storage's precision (PostgreSQL keeps microseconds; the fake clock has ticks).</summary>
+    private static void AssertSameInstant(DateTime expected, DateTime actual) =>
+        Assert.True(Math.Abs((expected - actual).TotalMilliseconds) < 1, $"expected {expected:O}, got {actual:O}");
+
+    private static Task<Dictionary<long, DateTime>> LastSeenAsync(TestApi api) =>
+        api.InScopeAsync(sp => sp.GetRequiredService<IConcertDbContext>().QueueTokens.AsNoTracking()
+            .ToDictionaryAsync(t => t.Id, t => t.LastSeenAt));
 
     /// <summary>Holds the write lock that inserts of queue tokens need, from a connection of the test's own.</summary>
     private sealed class WriteLock : IAsyncDisposable
