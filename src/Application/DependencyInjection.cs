@@ -20,6 +20,8 @@ public static class DependencyInjection
         services.Configure<ReservationOptions>(configuration.GetSection(ReservationOptions.Section));
         services.Configure<PaymentOptions>(configuration.GetSection(PaymentOptions.Section));
         services.AddScoped<QueueTokenContext>();
+        // The request's database context, taken from the pool on first use: what a poll answered from memory skips.
+        services.AddScoped(sp => new Lazy<IConcertDbContext>(sp.GetRequiredService<IConcertDbContext>));
         services.AddScoped<IdempotencyStore>();
         services.AddSingleton<WaitingLine>();
         services.AddSingleton<ConcertMetrics>();

@@ -15,15 +15,18 @@ namespace Concert.Application.Queue;
 /// status stream go through here, so both answer alike and both count as polls for idle expiry.
 /// </summary>
 public sealed class QueuePoll(
-    IConcertDbContext db, QueueService queue, WaitingLine line, PollRecords records, IOptions<QueueOptions> options)
+    Lazy<IConcertDbContext> database, QueueService queue, WaitingLine line, PollRecords records, IOptions<QueueOptions> options)
 {
+    // Taken from the pool only when used: a poll answered from the copy of the line needs none.
+    private IConcertDbContext db => database.Value;
+
     /// <summary>Describes the caller's token: <paramref name="row"/> when the request read it, else only what this
     /// instance knows of it (<paramref name="known"/>).</summary>
     public async Task<QueueStatusDto> DescribeAsync(WaitingLine.KnownToken known, QueueToken? row, CancellationToken cancellationToken)
     {
         if (row is null)
         {
-            var snapshot = await line.CurrentAsync(db, cancellationToken);
+            var snapshot = await line.CurrentAsync(database, cancellationToken);
             if (queue.DescribeFromLine(known, snapshot) is { } fromLine)
             {
                 await RecordPollIfDueAsync(known.Id, known.Token, known.LastSeenAt, cancellationToken);

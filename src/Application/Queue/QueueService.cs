@@ -15,7 +15,7 @@ namespace Concert.Application.Queue;
 /// under the settings as they stand) and what a client is told about its token (<see cref="WaitingLine"/>).
 /// </summary>
 public sealed class QueueService(
-    IConcertDbContext db,
+    Lazy<IConcertDbContext> database,
     TimeProvider clock,
     IOptions<QueueOptions> options,
     ILogger<QueueService> logger,
@@ -24,6 +24,9 @@ public sealed class QueueService(
     QueueChanges changes)
 {
     private QueueOptions Options => options.Value;
+
+    // Taken from the pool only when used: a poll answered from the copy of the line needs none.
+    private IConcertDbContext db => database.Value;
 
     public DateTime Now => clock.GetUtcNow().UtcDateTime;
 
@@ -168,7 +171,7 @@ public sealed class QueueService(
     /// instance last read it, at most a second old; <see cref="AdmitAsync"/> decides under the lock).</summary>
     public async Task<bool> HasFreeSlotAsync(CancellationToken cancellationToken)
     {
-        var snapshot = await line.CurrentAsync(db, cancellationToken);
+        var snapshot = await line.CurrentAsync(database, cancellationToken);
         var room = snapshot.Room;
         if (room.Paused)
         {
@@ -197,7 +200,7 @@ public sealed class QueueService(
     /// and open streams moving on an instance no poll keeps fresh. Pulses the streams when something moved.</summary>
     public async Task RefreshLineIfStaleAsync(CancellationToken cancellationToken)
     {
-        var snapshot = await line.CurrentAsync(db, cancellationToken);
+        var snapshot = await line.CurrentAsync(database, cancellationToken);
         changes.PulseIfChanged(snapshot.Fingerprint());
     }
 
@@ -221,7 +224,7 @@ public sealed class QueueService(
             return NotInLine(token.Token, token.UserId, status, token.ActivatedAt, token.ExpiresAt);
         }
 
-        var snapshot = await line.CurrentAsync(db, cancellationToken);
+        var snapshot = await line.CurrentAsync(database, cancellationToken);
         if (status == QueueTokenStatus.Prequeue)
         {
             return Prequeue(token.Token, token.UserId, snapshot, now);

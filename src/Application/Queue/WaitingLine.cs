@@ -183,7 +183,12 @@ public sealed class WaitingLine(TimeProvider clock, IOptions<QueueOptions> optio
     /// <summary>The copy, read again first when it is older than <see cref="QueueOptions.LineReadInterval"/> (or up to twice
     /// that, when reading it takes long). While another request reads it, the older
     /// copy answers.</summary>
-    public async Task<Snapshot> CurrentAsync(IConcertDbContext db, CancellationToken cancellationToken)
+    public Task<Snapshot> CurrentAsync(IConcertDbContext db, CancellationToken cancellationToken) =>
+        CurrentAsync(new Lazy<IConcertDbContext>(() => db), cancellationToken);
+
+    /// <summary>The copy, as <see cref="CurrentAsync(IConcertDbContext, CancellationToken)"/>; the database context is
+    /// taken (from its pool) only when the copy must be read again.</summary>
+    public async Task<Snapshot> CurrentAsync(Lazy<IConcertDbContext> db, CancellationToken cancellationToken)
     {
         var current = Volatile.Read(ref _current);
         var readEvery = Options.LineReadInterval;
@@ -215,7 +220,7 @@ public sealed class WaitingLine(TimeProvider clock, IOptions<QueueOptions> optio
                 return current;   // another reader took it while this one waited
             }
 
-            return await ReadAsync(db, cancellationToken);
+            return await ReadAsync(db.Value, cancellationToken);
         }
         finally
         {

@@ -27,6 +27,7 @@ public sealed class QueueTokenBehaviourTests : IDisposable
     private readonly ICurrentUser _caller = Substitute.For<ICurrentUser>();
     private readonly WaitingLine _line = new(new FakeTimeProvider(), Options.Create(new QueueOptions()));
     private int _nextCalls;
+    private bool _contextTaken;
 
     public void Dispose() => _database.Dispose();
 
@@ -40,7 +41,7 @@ public sealed class QueueTokenBehaviourTests : IDisposable
     {
         _accessor.RawToken.Returns(rawToken);
         await using var db = _database.NewContext();
-        var behaviour = new QueueTokenBehaviour<LeaveQueueCommand, Unit>(_accessor, _caller, db, _context, _line);
+        var behaviour = new QueueTokenBehaviour<LeaveQueueCommand, Unit>(_accessor, _caller, new(() => db), _context, _line);
         return await behaviour.Handle(new LeaveQueueCommand(), Next, CancellationToken.None);
     }
 
@@ -142,7 +143,13 @@ public sealed class QueueTokenBehaviourTests : IDisposable
     {
         _accessor.RawToken.Returns(rawToken);
         await using var db = _database.NewContext();
-        var behaviour = new QueueTokenBehaviour<GetQueueStatusQuery, QueueStatusDto>(_accessor, _caller, db, _context, _line);
+        // Records whether the request took a database context at all (from the pool, in the service).
+        var taken = new Lazy<IConcertDbContext>(() =>
+        {
+            _contextTaken = true;
+            return db;
+        });
+        var behaviour = new QueueTokenBehaviour<GetQueueStatusQuery, QueueStatusDto>(_accessor, _caller, taken, _context, _line);
         return await behaviour.Handle(new GetQueueStatusQuery(), (_, _) =>
         {
             _nextCalls++;
@@ -166,6 +173,7 @@ public sealed class QueueTokenBehaviourTests : IDisposable
         await PollAsync(issued.Token);
 
         Assert.Equal(1, _nextCalls);
+        Assert.False(_contextTaken);
         Assert.Null(_context.Row);
         Assert.Equal(new WaitingLine.KnownToken(issued.Id, issued.Token, issued.UserId, issued.LastSeenAt), _context.Known);
         Assert.Equal(issued.UserId, _context.UserId);
@@ -192,6 +200,7 @@ public sealed class QueueTokenBehaviourTests : IDisposable
         await PollAsync(issued.Token);
 
         Assert.Equal(1, _nextCalls);
+        Assert.True(_contextTaken);
         Assert.Equal(issued.Id, _context.Token.Id);
         Assert.True(_line.TryKnown(issued.Token, out var known));
         Assert.Equal(issued.Id, known.Id);

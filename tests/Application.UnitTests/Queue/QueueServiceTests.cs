@@ -1,3 +1,4 @@
+using Concert.Application.Common.Interfaces;
 using Concert.Application.Common.Options;
 using Concert.Application.Common.Telemetry;
 using Concert.Application.Queue;
@@ -39,7 +40,7 @@ public sealed class QueueServiceTests : IDisposable
     {
         var wrapped = Microsoft.Extensions.Options.Options.Create(options);
         var instance = line ?? new WaitingLine(clock, wrapped);
-        return new(db, clock, wrapped, NullLogger<QueueService>.Instance, instance,
+        return new(new Lazy<IConcertDbContext>(() => db), clock, wrapped, NullLogger<QueueService>.Instance, instance,
             new ConcertMetrics(new DummyMeterFactory(), instance), new QueueChanges());
     }
 

@@ -15,7 +15,7 @@ namespace Concert.Application.Common.Behaviours;
 /// (<see cref="IMayUseQueueTokenView"/>) of a token this instance already knows (<see cref="WaitingLine"/>) reads no row.
 /// </summary>
 public sealed class QueueTokenBehaviour<TMessage, TResponse>(
-    IQueueTokenAccessor accessor, ICurrentUser caller, IConcertDbContext db, QueueTokenContext context, WaitingLine line)
+    IQueueTokenAccessor accessor, ICurrentUser caller, Lazy<IConcertDbContext> db, QueueTokenContext context, WaitingLine line)
     : IPipelineBehavior<TMessage, TResponse>
     where TMessage : IMessage, IRequireQueueToken
 {
@@ -43,7 +43,7 @@ public sealed class QueueTokenBehaviour<TMessage, TResponse>(
         }
 
         var token = raw.Length <= MaxTokenLength
-            ? await db.QueueTokens.AsNoTracking().FirstOrDefaultAsync(t => t.Token == raw, cancellationToken)
+            ? await db.Value.QueueTokens.AsNoTracking().FirstOrDefaultAsync(t => t.Token == raw, cancellationToken)
             : null;
         // Another user's token is as good as an unknown one: a queue token acts only for the user it was issued to.
         if (token is null || token.UserId != callerId)
