@@ -18,40 +18,40 @@ namespace Concert.WebApi.Infrastructure;
 /// </summary>
 public sealed class Utf8JsonBodyMiddleware(RequestDelegate next)
 {
-    public async Task InvokeAsync(HttpContext context)
+    // Most requests (every GET, every DELETE) declare no JSON body: straight on, without an async frame.
+    public Task InvokeAsync(HttpContext context) => ReadsJsonBody(context) ? CheckedAsync(context) : next(context);
+
+    private async Task CheckedAsync(HttpContext context)
     {
-        if (ReadsJsonBody(context))
+        if (!DeclaresUtf8(context.Request.ContentType, out var mediaType))
         {
-            if (!DeclaresUtf8(context.Request.ContentType, out var mediaType))
-            {
-                await Problems.WriteAsync(context, StatusCodes.Status415UnsupportedMediaType, "unsupported_media_type",
-                    "The request body must be JSON in UTF-8: send no charset, or charset=utf-8.");
-                return;
-            }
-
-            // Whatever spelling came, the framework reads the body as UTF-8 (the default without a charset).
-            context.Request.ContentType = mediaType;
-
-            using var buffer = new MemoryStream();
-            await context.Request.Body.CopyToAsync(buffer, context.RequestAborted);
-            if (!Utf8.IsValid(buffer.GetBuffer().AsSpan(0, (int)buffer.Length)))
-            {
-                await Problems.WriteAsync(context, StatusCodes.Status400BadRequest, "validation_failed",
-                    "The request body is not valid UTF-8.",
-                    new Dictionary<string, string[]> { ["body"] = ["The body must be UTF-8 encoded JSON."] });
-                return;
-            }
-
-            if (HasRepeatedMember(buffer.GetBuffer().AsSpan(0, (int)buffer.Length)))
-            {
-                await Problems.WriteAsync(context, StatusCodes.Status400BadRequest, "validation_failed",
-                    "The request body gives a member twice.",
-                    new Dictionary<string, string[]> { ["body"] = ["Each member may be given once in an object."] });
-                return;
-            }
-
-            context.Request.Body = new MemoryStream(buffer.ToArray(), writable: false);
+            await Problems.WriteAsync(context, StatusCodes.Status415UnsupportedMediaType, "unsupported_media_type",
+                "The request body must be JSON in UTF-8: send no charset, or charset=utf-8.");
+            return;
         }
+
+        // Whatever spelling came, the framework reads the body as UTF-8 (the default without a charset).
+        context.Request.ContentType = mediaType;
+
+        using var buffer = new MemoryStream();
+        await context.Request.Body.CopyToAsync(buffer, context.RequestAborted);
+        if (!Utf8.IsValid(buffer.GetBuffer().AsSpan(0, (int)buffer.Length)))
+        {
+            await Problems.WriteAsync(context, StatusCodes.Status400BadRequest, "validation_failed",
+                "The request body is not valid UTF-8.",
+                new Dictionary<string, string[]> { ["body"] = ["The body must be UTF-8 encoded JSON."] });
+            return;
+        }
+
+        if (HasRepeatedMember(buffer.GetBuffer().AsSpan(0, (int)buffer.Length)))
+        {
+            await Problems.WriteAsync(context, StatusCodes.Status400BadRequest, "validation_failed",
+                "The request body gives a member twice.",
+                new Dictionary<string, string[]> { ["body"] = ["Each member may be given once in an object."] });
+            return;
+        }
+
+        context.Request.Body = new MemoryStream(buffer.ToArray(), writable: false);
 
         await next(context);
     }
