@@ -13,3 +13,11 @@ client() { dotnet "$CLIENT_DLL" "$@"; }
 
 # rss_mb: the service's resident set, in MB with one decimal.
 rss_mb() { awk '/^VmRSS:/ { printf "%.1f", $2 / 1024 }' "/proc/$BENCH_PID/status"; }
+
+# gc_mb: what of it the garbage collector had committed at its last collection (the runtime's own meter, on
+# /metrics), in MB with one decimal; "n/a" with telemetry off.
+gc_mb() {
+  curl -fsS "$BENCH_URL/metrics" 2>/dev/null \
+    | awk '/^dotnet_gc_last_collection_memory_committed_size_bytes/ { printf "%.1f", $NF / 1048576; found = 1 }
+           END { if (!found) printf "n/a" }'
+}

@@ -36,6 +36,8 @@ public sealed class MetricsTests
         // Recorded on every request and watched by nobody during a sale: not exported (Telemetry.AspNetCoreMeters).
         Assert.DoesNotContain("aspnetcore_routing_match_attempts", scrape.Text);
         Assert.DoesNotContain("aspnetcore_authorization_attempts", scrape.Text);
+        // Two updates on every request (in, out), on no dashboard: dropped (Telemetry.DroppedInstruments).
+        Assert.DoesNotContain("http_server_active_requests", scrape.Text);
     }
 
     [Fact]
