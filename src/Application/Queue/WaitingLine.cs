@@ -192,9 +192,10 @@ public sealed class WaitingLine(TimeProvider clock, IOptions<QueueOptions> optio
     {
         var current = Volatile.Read(ref _current);
         var readEvery = Options.LineReadInterval;
-        // A slow read (a long line, a busy database) spaces the next one out, but never past twice the interval:
-        // another instance's changes must still show within a couple of seconds.
-        var maxAge = TimeSpan.FromTicks(Math.Clamp((_lastLoad * 10).Ticks, readEvery.Ticks, readEvery.Ticks * 2));
+        // A slow read (a long line, a busy database) spaces the next one out so that reading takes at most ~5 % of
+        // the time, but never past twice the interval: another instance's changes must still show within a couple
+        // of seconds.
+        var maxAge = TimeSpan.FromTicks(Math.Clamp((_lastLoad * 20).Ticks, readEvery.Ticks, readEvery.Ticks * 2));
         if (current is not null && Stopwatch.GetElapsedTime(current.StartedAt) < maxAge)
         {
             return current;
