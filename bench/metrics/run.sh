@@ -2,7 +2,7 @@
 # The cost of the meters (issue 16): queue polls on a service with telemetry on (the default; /metrics scraped every
 # METRICS_SCRAPE_INTERVAL s, 15 by default as Prometheus is usually set up) against one with Telemetry__Enabled=false.
 # Both run side by side, seeded alike and warmed until the JIT has settled; then short measurements alternate between
-# them, METRICS_ROUNDS (12) each, in the order on-off, off-on, ... so a drift of the machine weighs on both alike.
+# them, METRICS_ROUNDS (30) each, in the order on-off, off-on, ... so a drift of the machine weighs on both alike.
 # The figure is the service's CPU time per poll (from /proc, around each measurement, each after 2 s of load): off / on
 # in each round, and the geometric mean of those rounds (a single round swings by +-10 % here); then
 # the CPU one scrape costs, measured apart, and what scraping every second would add to the polls' CPU.
@@ -10,7 +10,7 @@
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 
 WAITING="${METRICS_WAITING:-1000}"
-ROUNDS="${METRICS_ROUNDS:-12}"
+ROUNDS="${METRICS_ROUNDS:-30}"
 SCRAPE_INTERVAL="${METRICS_SCRAPE_INTERVAL:-15}"
 SCRAPES="${METRICS_SCRAPES:-100}"
 [[ "${QUICK:-0}" == "1" ]] && ROUNDS="${METRICS_ROUNDS:-2}"
