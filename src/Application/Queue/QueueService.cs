@@ -248,6 +248,12 @@ public sealed class QueueService(
     /// is given an upper bound instead of a count.</summary>
     public const int CountFromIdsAbove = 256;
 
+    /// <summary>Waiting or in a pre-queue, written `Status + 0` so that no index on the status can serve the query:
+    /// SQLite's planner otherwise takes the (Status, Round, …) index and walks every waiting token for the few in an
+    /// id range, which the primary key finds directly.</summary>
+    private static readonly Expression<Func<QueueToken, bool>> InLineFoundByPrimaryKey = t =>
+        (int)t.Status + 0 == (int)QueueTokenStatus.Waiting || (int)t.Status + 0 == (int)QueueTokenStatus.Prequeue;
+
     /// <summary>
     /// Of the tokens that joined after the copy was read (ids above <paramref name="maxId"/>), how many stand ahead of
     /// <paramref name="token"/>: counted exactly while they are few. In a rush a second's joins are thousands, and
@@ -259,12 +265,6 @@ public sealed class QueueService(
     /// place may then be high by those admitted or gone since the copy was read, never low, for about a second,
     /// as every place may (docs/contract-notes.md).
     /// </summary>
-    /// <summary>Waiting or in a pre-queue, written `Status + 0` so that no index on the status can serve the query:
-    /// SQLite's planner otherwise takes the (Status, Round, …) index and walks every waiting token for the few in an
-    /// id range, which the primary key finds directly.</summary>
-    private static readonly Expression<Func<QueueToken, bool>> InLineFoundByPrimaryKey = t =>
-        (int)t.Status + 0 == (int)QueueTokenStatus.Waiting || (int)t.Status + 0 == (int)QueueTokenStatus.Prequeue;
-
     private async Task<long> JoinedSinceAheadAsync(QueueToken token, long maxId, CancellationToken cancellationToken)
     {
         var (id, round, key) = (token.Id, token.Round, token.DrawKey);
