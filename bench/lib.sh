@@ -152,6 +152,15 @@ api() {
 # sql QUERY: runs against the service's SQLite file (WAL; waits up to 30 s for the writer lock).
 sql() { sqlite3 -batch -noheader -cmd '.timeout 30000' "$BENCH_DB" "$1"; }
 
+# token_values N: SQL inserting N queue-token values shaped as the service issues them (32 random bytes, base64url,
+# 43 characters) into a table Values32 (Id 1..N, Token): only such values are held in an instance's copy of the line.
+token_values() {
+  python3 -c 'import base64, os, sys
+n = int(sys.argv[1])
+print("INSERT INTO Values32 (Id, Token) VALUES " + ",".join(
+    "(%d,\x27%s\x27)" % (i, base64.urlsafe_b64encode(os.urandom(32)).rstrip(b"=").decode()) for i in range(1, n + 1)) + ";")' "$1"
+}
+
 # batch_config < lines "METHOD<TAB>PATH<TAB>JSON BODY<TAB>BEARER<TAB>QUEUE TOKEN<TAB>OUTPUT FILE" (empty fields
 # allowed):
 # a curl config file with one transfer per line, each writing "status seconds" when it ends.

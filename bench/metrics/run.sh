@@ -55,8 +55,11 @@ start_service() {
        WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c WHERE i < $WAITING)
        INSERT INTO Users (Name, CreatedAt, Version) SELECT 'bench-' || i, $NOW_SQL, 0 FROM c;
        INSERT INTO Accounts (UserId, Balance, UpdatedAt, Version) SELECT Id, 0, $NOW_SQL, 0 FROM Users WHERE Id > $head;
+       CREATE TEMP TABLE Values32 (Id INTEGER PRIMARY KEY, Token TEXT);
+       $(token_values "$WAITING")
        INSERT INTO QueueTokens (Token, UserId, LiveUserId, Status, IssuedAt, LastSeenAt)
-         SELECT lower(hex(randomblob(16))), Id, Id, 1, $NOW_SQL, $NOW_SQL FROM Users WHERE Id > $head ORDER BY Id;
+         SELECT v.Token, u.Id, u.Id, 1, $NOW_SQL, $NOW_SQL FROM Users u JOIN Values32 v ON v.Id = u.Id - $head
+         WHERE u.Id > $head ORDER BY u.Id;
        COMMIT;" >/dev/null
   sql "SELECT Token || '|' || UserId FROM QueueTokens WHERE Status = 1;" | shuf >"$BENCH_TMP/callers.txt"
   cut -d'|' -f1 "$BENCH_TMP/callers.txt" >"$BENCH_TMP/tokens.txt"

@@ -134,7 +134,7 @@ measure_polls() {
   log "$(table_row "${health_same[$size]}")"
   results+=("${poll[$size]}" "${head[$size]}" "${health[$size]}" "${health_same[$size]}")
   rss[$size]="$(rss_mb)"
-  log "service RSS with $size waiting: ${rss[$size]} MB (the GC had committed $(gc_mb) MB of it)"
+  log "service RSS with $size waiting: ${rss[$size]} MB (the GC had committed $(gc_mb) MB of it; $(rss_parts))"
 }
 
 # 1. SMALL join the line straight (no opening): waiting, FIFO.
@@ -177,7 +177,7 @@ log "$(table_row "$join_large")"
 cut -f1 "$BENCH_TMP/large-out.txt" >"$BENCH_TMP/large-tokens.txt"
 room_count prequeueCount "$LARGE"
 rss_prequeue="$(rss_mb)"
-log "service RSS with $LARGE in the pre-queue: $rss_prequeue MB (the GC had committed $(gc_mb) MB of it)"
+log "service RSS with $LARGE in the pre-queue: $rss_prequeue MB (the GC had committed $(gc_mb) MB of it; $(rss_parts))"
 
 draw_out="$(curl -sS --max-time 120 -X PATCH -H 'Content-Type: application/json' -H "Authorization: Bearer $admin_bearer" \
   --data '{"opensAt":null}' -w '\n%{http_code} %{time_total}' "$BENCH_URL/api/admin/waiting-room")"

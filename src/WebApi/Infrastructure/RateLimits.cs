@@ -67,6 +67,18 @@ public static class RateLimits
                 var (code, detail) = Problems.ForStatus(StatusCodes.Status429TooManyRequests);
                 await Problems.WriteAsync(context.HttpContext, StatusCodes.Status429TooManyRequests, code, detail);
             };
+            if (!options.Enabled)
+            {
+                // One partition for everybody. A no-op partition per caller kept a limiter for every user who ever
+                // joined, never dropped (found in a heap dump: 100,000 joiners held ~20 MB of them).
+                foreach (var policy in (string[])[SignUp, SignIn, Join])
+                {
+                    limiter.AddPolicy(policy, _ => RateLimitPartition.GetNoLimiter("off"));
+                }
+
+                return;
+            }
+
             limiter.AddPolicy(SignUp, http => Window(options, options.SignUps, $"address:{Address(http)}"));
             limiter.AddPolicy(SignIn, http => Window(options, options.SignIns, $"address:{Address(http)}"));
             limiter.AddPolicy(Join, http => Window(options, options.Joins,
@@ -77,13 +89,13 @@ public static class RateLimits
 
     private static string Address(HttpContext http) => http.Connection.RemoteIpAddress?.ToString() ?? "unknown";
 
+    // A caller's window is dropped once it is idle (its permits back in full, at most one window after its last
+    // request), so the limiters held are those of the callers seen within the last window.
     private static RateLimitPartition<string> Window(RateLimitOptions options, int permits, string key) =>
-        options.Enabled
-            ? RateLimitPartition.GetFixedWindowLimiter(key, _ => new FixedWindowRateLimiterOptions
-            {
-                PermitLimit = permits,
-                Window = options.Window,
-                QueueLimit = 0,
-            })
-            : RateLimitPartition.GetNoLimiter(key);
+        RateLimitPartition.GetFixedWindowLimiter(key, _ => new FixedWindowRateLimiterOptions
+        {
+            PermitLimit = permits,
+            Window = options.Window,
+            QueueLimit = 0,
+        });
 }

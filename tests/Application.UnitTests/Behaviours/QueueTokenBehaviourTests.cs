@@ -180,6 +180,28 @@ public sealed class QueueTokenBehaviourTests : IDisposable
     }
 
     [Fact]
+    public async Task A_poll_with_the_known_tokens_bytes_in_other_text_is_queue_token_invalid()
+    {
+        var issued = await IssueAsync("Kim");
+        _line.Remember(issued);
+        await DeleteRowAsync(issued);
+        // The last of the 43 characters carries 2 bits of padding: the next character in the alphabet differs only
+        // there, so a lax decoder reads the same 32 bytes. The copy is keyed by those bytes; it must still answer only
+        // for the text that was issued.
+        const string alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+        var last = alphabet.IndexOf(issued.Token[^1], StringComparison.Ordinal);
+        Assert.Equal(0, last % 4);
+        var sameBytes = issued.Token[..^1] + alphabet[last + 1];
+
+        var error = await Assert.ThrowsAsync<DomainException>(() => PollAsync(sameBytes));
+
+        Assert.Equal("queue_token_invalid", error.Code);
+        Assert.Equal(0, _nextCalls);
+        await PollAsync(issued.Token);
+        Assert.Equal(1, _nextCalls);
+    }
+
+    [Fact]
     public async Task A_request_that_acts_on_its_token_always_reads_its_row()
     {
         var issued = await IssueAsync("Kim");
