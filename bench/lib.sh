@@ -106,7 +106,7 @@ bench_start() {
     exec env "$@" \
       ASPNETCORE_ENVIRONMENT=Production \
       Auth__SigningKey="$BENCH_SIGNING_KEY" \
-      RateLimits__Enabled=false \
+      RateLimits__Enabled="${BENCH_RATE_LIMITS:-false}" \
       ASPNETCORE_URLS="http://127.0.0.1:0" \
       Database__Provider="${BENCH_PROVIDER:-Sqlite}" \
       Database__SqlitePath="$BENCH_DB" \

@@ -27,7 +27,7 @@ public sealed class QueueEndpoints : IEndpointGroup
                     : TypedResults.Ok(issued.Status);
             })
             .WithName("JoinQueue").WithSummary("Join the queue (201), or get your live token again (200)")
-            .RequireRateLimiting(RateLimits.Join)
+            .RequireJoinRateLimit()
             .ProducesProblem(429);
 
         group.MapGet("/current", async (IMediator mediator, CancellationToken ct) =>

@@ -5,7 +5,7 @@ using Concert.WebApi.FunctionalTests.Infrastructure;
 namespace Concert.WebApi.FunctionalTests.Operations;
 
 /// <summary>
-/// ASP.NET Core's rate limiter: sign-ups and sign-ins per client address, joins per user; over a limit 429
+/// ASP.NET Core's rate limiter for sign-ups and sign-ins per client address, JoinRateLimiter for joins per user; over a limit 429
 /// rate_limited with Retry-After. The test host is its own proxy (127.0.0.1 configured as known), so a test can
 /// speak for several addresses through X-Forwarded-For.
 /// </summary>
@@ -115,10 +115,21 @@ public sealed class RateLimitTests
     [Fact]
     public async Task Switched_off_there_is_no_limit()
     {
-        await using var api = await TestApi.StartAsync(o => o.Settings["RateLimits:SignUps"] = "1");
+        await using var api = await TestApi.StartAsync(o =>
+        {
+            o.Settings["RateLimits:SignUps"] = "1";
+            o.Settings["RateLimits:Joins"] = "1";
+        });
         for (var i = 0; i < 5; i++)
         {
             Assert.Equal(HttpStatusCode.Created, (await SignUpFromAsync(api.Client, null)).StatusCode);
+        }
+
+        var kim = await api.Client.CreateUserAsync("Kim");
+        for (var i = 0; i < 3; i++)
+        {
+            var join = await api.Client.SendAsync(new HttpRequestMessage(HttpMethod.Post, "/api/queue/tokens").As(kim));
+            Assert.True(join.IsSuccessStatusCode, $"join {i + 1}: {join.StatusCode}");
         }
     }
 }

@@ -40,7 +40,7 @@ public sealed class QueueOptions
     /// meanwhile). Reading takes longer as the line grows; the copy is then read at most a tenth of the time.</summary>
     public TimeSpan LineReadInterval { get; set; } = TimeSpan.FromSeconds(1);
 
-    /// <summary>At most this many tokens in line remembered by one instance (their id and user, about 200 bytes
+    /// <summary>At most this many tokens in line remembered by one instance (their id and user, about 90 bytes
     /// each) so that their polls read no row; polls of the others read their row.</summary>
     public int PollViewCapacity { get; set; } = 200_000;
 
