@@ -363,18 +363,35 @@ public sealed class WaitingLine(TimeProvider clock, IOptions<QueueOptions> optio
 
         public static bool TryOf(string token, out TokenKey key)
         {
-            Span<byte> bytes = stackalloc byte[33];
-            // The last character carries 2 bits of padding, zero in the canonical text.
-            if (token.Length != Length
-                || (Base64UrlValue(token[Length - 1]) & 0b11) != 0
-                || !System.Buffers.Text.Base64Url.TryDecodeFromChars(token, bytes, out var written)
-                || written != 32)
+            key = default;
+            if (token.Length != Length)
             {
-                key = default;
                 return false;
             }
 
-            var words = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, ulong>(bytes[..32]);
+            // Checked before decoding: the decoder throws on a character outside the alphabet (a client's header can
+            // hold anything), and it would skip whitespace.
+            foreach (var c in token)
+            {
+                if (Base64UrlValue(c) < 0)
+                {
+                    return false;
+                }
+            }
+
+            // The last character carries 2 bits of padding, zero in the canonical text.
+            if ((Base64UrlValue(token[Length - 1]) & 0b11) != 0)
+            {
+                return false;
+            }
+
+            Span<byte> bytes = stackalloc byte[32];
+            if (!System.Buffers.Text.Base64Url.TryDecodeFromChars(token, bytes, out var written) || written != 32)
+            {
+                return false;
+            }
+
+            var words = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, ulong>(bytes);
             key = new TokenKey(words[0], words[1], words[2], words[3]);
             return true;
         }
@@ -386,7 +403,7 @@ public sealed class WaitingLine(TimeProvider clock, IOptions<QueueOptions> optio
             >= '0' and <= '9' => c - '0' + 52,
             '-' => 62,
             '_' => 63,
-            _ => 1,   // not base64url: no key
+            _ => -1,
         };
     }
 

@@ -179,6 +179,26 @@ public sealed class QueueTokenBehaviourTests : IDisposable
         Assert.Equal(issued.UserId, _context.UserId);
     }
 
+    [Theory]
+    [InlineData('*')]
+    [InlineData('+')]
+    [InlineData('/')]
+    [InlineData('=')]
+    [InlineData(' ')]
+    [InlineData('\u00e9')]
+    [InlineData('\0')]
+    public async Task A_poll_with_a_token_of_the_right_length_but_not_base64url_is_queue_token_invalid(char stray)
+    {
+        var issued = await IssueAsync("Kim");
+        _line.Remember(issued);
+        var mangled = issued.Token[..20] + stray + issued.Token[21..];
+
+        var error = await Assert.ThrowsAsync<DomainException>(() => PollAsync(mangled));
+
+        Assert.Equal("queue_token_invalid", error.Code);
+        Assert.Equal(0, _nextCalls);
+    }
+
     [Fact]
     public async Task A_poll_with_the_known_tokens_bytes_in_other_text_is_queue_token_invalid()
     {

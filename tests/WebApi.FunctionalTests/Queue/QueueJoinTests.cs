@@ -102,6 +102,22 @@ public sealed class QueueJoinTests(SharedApi shared) : IClassFixture<SharedApi>
     }
 
     [Theory]
+    [InlineData("GET", '*')]
+    [InlineData("GET", '+')]
+    [InlineData("GET", '=')]
+    [InlineData("DELETE", '/')]
+    public async Task Current_token_of_the_right_length_outside_base64url_is_401_queue_token_invalid(string method, char stray)
+    {
+        var (_, real) = await Client.NewUserJoinsAsync();
+        var mangled = real.Token()[..20] + stray + real.Token()[21..];
+
+        var response = await Client.SendWithTokenAsync(new HttpMethod(method), "/api/queue/tokens/current", mangled);
+
+        await response.AssertProblemAsync(401, "queue_token_invalid");
+        QueueReads.AssertActive(await Client.StatusAsync(real.Token()));
+    }
+
+    [Theory]
     [InlineData("GET")]
     [InlineData("DELETE")]
     public async Task Current_token_with_an_unknown_token_is_401_queue_token_invalid(string method)
