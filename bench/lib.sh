@@ -322,6 +322,16 @@ f_201() { cut -f8 <<<"$1"; }
 f_409() { cut -f9 <<<"$1"; }
 f_other() { cut -f10 <<<"$1"; }
 
+# median: the median of the numbers on stdin (one per line).
+median() { sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+
+# median_row LINE...: of wrk_run lines, the one with the median req/s (of an even number, the lower of the middle two).
+median_row() {
+  local line
+  for line in "$@"; do printf '%s\t%s\n' "$(f_rps "$line")" "$(base64 -w0 <<<"$line")"; done \
+    | sort -g -k1,1 | awk -F'\t' '{ v[NR] = $2 } END { print v[int((NR + 1) / 2)] }' | base64 -d | head -c -1
+}
+
 # ratio A B: A / B with 3 decimals.
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b == 0) print "n/a"; else printf "%.3f", a / b }'; }
 

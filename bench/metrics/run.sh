@@ -78,9 +78,6 @@ use() {
   export BENCH_TOKENS="${DIR[$1]}/tokens.txt" BENCH_BEARERS="${DIR[$1]}/bearers.txt"
 }
 
-# median of the numbers on stdin
-median() { sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-
 log "starting a service with telemetry on and one with it off, $WAITING waiting each"
 start_service true
 start_service false

@@ -98,10 +98,15 @@ room_count() {
 
 # measure_polls SIZE TOKENS BEARERS POSITIONS: with SIZE waiting, whose first polls read POSITIONS (aligned with
 # TOKENS and BEARERS, and already checked to be exactly 1..SIZE): the last in line polls on its own and must read
-# SIZE; then wrk polls the whole line shuffled (every place, head included) and the head alone (places 1..HEAD),
-# then /health/live, each after a warm-up; then the service's RSS.
+# SIZE; then, after a warm-up of each, QUEUE_ROUNDS rounds (default 3) of: wrk polls the whole line shuffled (every
+# place, head included), the head alone (places 1..HEAD), and /health/live. A ratio is taken within a round (its
+# measurements 10-30 s apart) and the targets use the median round: /health/live alone moved by ±15 % between two
+# measurements of one run on this 2-core machine, so one pair decided a target by luck. Then /health/live sent as
+# the polls are, once; then the service's RSS.
+QUEUE_ROUNDS="${QUEUE_ROUNDS:-3}"
+declare -A poll_ratio head_ratio
 measure_polls() {
-  local size=$1 last_token last_bearer last_read
+  local size=$1 last_token last_bearer last_read round p h b
   paste "$2" "$3" "$4" >"$BENCH_TMP/callers.txt"   # token, bearer, status, position
   IFS=$'\t' read -r last_token last_bearer _ _ <<<"$(awk -F'\t' -v n="$size" '$4 == n' "$BENCH_TMP/callers.txt")"
   [[ -n "$last_token" ]] || die "nobody read position $size"
@@ -119,23 +124,34 @@ measure_polls() {
   local warm=$BENCH_WARMUP
   [[ -z "${warmed:-}" ]] && warm=$((BENCH_WARMUP * 3))   # once: the JIT's tiering out of the first measurement
   warmed=1
-  export BENCH_TOKENS="$BENCH_TMP/all-tokens.txt" BENCH_BEARERS="$BENCH_TMP/all-bearers.txt"
-  BENCH_WARMUP=$warm wrk_warm /api/queue/tokens/current "$BENCH_LUA_DIR/token_get.lua"
-  poll[$size]="$(wrk_run "poll @ $size waiting, whole line (shuffled)" /api/queue/tokens/current "$BENCH_LUA_DIR/token_get.lua")"
-  log "$(table_row "${poll[$size]}")"
-  export BENCH_TOKENS="$BENCH_TMP/head-tokens.txt" BENCH_BEARERS="$BENCH_TMP/head-bearers.txt"
-  wrk_warm /api/queue/tokens/current "$BENCH_LUA_DIR/token_get.lua"
-  head[$size]="$(wrk_run "poll @ $size waiting, head (places 1–$HEAD)" /api/queue/tokens/current "$BENCH_LUA_DIR/token_get.lua")"
-  log "$(table_row "${head[$size]}")"
+  whole() { export BENCH_TOKENS="$BENCH_TMP/all-tokens.txt" BENCH_BEARERS="$BENCH_TMP/all-bearers.txt"; }
+  heads() { export BENCH_TOKENS="$BENCH_TMP/head-tokens.txt" BENCH_BEARERS="$BENCH_TMP/head-bearers.txt"; }
+  whole; BENCH_WARMUP=$warm wrk_warm /api/queue/tokens/current "$BENCH_LUA_DIR/token_get.lua"
+  heads; wrk_warm /api/queue/tokens/current "$BENCH_LUA_DIR/token_get.lua"
   BENCH_WARMUP=$warm wrk_warm /health/live
-  health[$size]="$(wrk_run "/health/live @ $size waiting" /health/live)"
-  log "$(table_row "${health[$size]}")"
-  # The same baseline sent as the polls are (wrk's Lua builds each request with its caller's bearer and queue token,
-  # which /health/live ignores): what the client's and the headers' share of a poll's cost is.
-  export BENCH_TOKENS="$BENCH_TMP/all-tokens.txt" BENCH_BEARERS="$BENCH_TMP/all-bearers.txt"
+  local -a polls=() heads_=() healths=() pr=() hr=()
+  for ((round = 1; round <= QUEUE_ROUNDS; round++)); do
+    whole; p="$(wrk_run "poll @ $size waiting, whole line (shuffled), round $round" /api/queue/tokens/current "$BENCH_LUA_DIR/token_get.lua")"
+    heads; h="$(wrk_run "poll @ $size waiting, head (places 1–$HEAD), round $round" /api/queue/tokens/current "$BENCH_LUA_DIR/token_get.lua")"
+    b="$(wrk_run "/health/live @ $size waiting, round $round" /health/live)"
+    polls+=("$p"); heads_+=("$h"); healths+=("$b")
+    pr+=("$(ratio "$(f_rps "$p")" "$(f_rps "$b")")"); hr+=("$(ratio "$(f_rps "$h")" "$(f_rps "$b")")")
+    log "round $round: $(table_row "$p")"; log "round $round: $(table_row "$h")"; log "round $round: $(table_row "$b")"
+    log "round $round: whole line ${pr[-1]}, head ${hr[-1]} of /health/live"
+    results+=("$p" "$h" "$b")
+  done
+  poll_ratio[$size]="$(printf '%s\n' "${pr[@]}" | median)"
+  head_ratio[$size]="$(printf '%s\n' "${hr[@]}" | median)"
+  # The median round of each kind, by req/s (for the figures beside the ratios).
+  poll[$size]="$(median_row "${polls[@]}")"
+  head[$size]="$(median_row "${heads_[@]}")"
+  health[$size]="$(median_row "${healths[@]}")"
+  # The same baseline sent as the polls are (wrk's Lua hands out each caller's request, with its bearer and queue
+  # token, which /health/live ignores): what the client's and the headers' share of a poll's cost is.
+  whole
   health_same[$size]="$(wrk_run "/health/live @ $size waiting, sent as the polls are" /health/live "$BENCH_LUA_DIR/token_get.lua")"
   log "$(table_row "${health_same[$size]}")"
-  results+=("${poll[$size]}" "${head[$size]}" "${health[$size]}" "${health_same[$size]}")
+  results+=("${health_same[$size]}")
   rss[$size]="$(rss_mb)"
   log "service RSS with $size waiting: ${rss[$size]} MB (the GC had committed $(gc_mb) MB of it; $(rss_parts))"
 }
@@ -224,25 +240,23 @@ echo
 table_header
 for r in "${results[@]}"; do table_row "$r"; done
 echo
-echo "### Targets"
+echo "### Targets (ratios: the median of $QUEUE_ROUNDS rounds, each against /health/live measured in the same round)"
 for size in "$SMALL" "$LARGE"; do
   for kind in poll head; do
-    declare -n m="$kind"
-    r="$(ratio "$(f_rps "${m[$size]}")" "$(f_rps "${health[$size]}")")"
+    declare -n m="$kind" mr="${kind}_ratio"
     same="$(ratio "$(f_rps "${m[$size]}")" "$(f_rps "${health_same[$size]}")")"
-    echo "- $(cut -f1 <<<"${m[$size]}"): $(int "$(f_rps "${m[$size]}")") req/s, p50 $(f_p50 "${m[$size]}") ms, p99 $(f_p99 "${m[$size]}") ms; vs /health/live $r  (target >= 0.50: $(verdict 'a >= b' "$r" 0.5)); vs /health/live sent as the polls are $same"
-    unset -n m
+    echo "- $(cut -f1 <<<"${m[$size]}" | sed 's/, round [0-9]*$//') (median round): $(int "$(f_rps "${m[$size]}")") req/s, p50 $(f_p50 "${m[$size]}") ms, p99 $(f_p99 "${m[$size]}") ms; vs /health/live ${mr[$size]}  (target >= 0.50: $(verdict 'a >= b' "${mr[$size]}" 0.5)); vs /health/live sent as the polls are $same"
+    unset -n m mr
   done
 done
 for kind in poll head; do
-  declare -n m="$kind"
+  declare -n m="$kind" mr="${kind}_ratio"
   lat="$(ratio "$(f_p50 "${m[$LARGE]}")" "$(f_p50 "${m[$SMALL]}")")"
   thr="$(ratio "$(f_rps "${m[$SMALL]}")" "$(f_rps "${m[$LARGE]}")")"
-  # The same with each size first divided by its own /health/live: steadier when the load moves between sizes.
-  nthr="$(awk -v a="$(f_rps "${m[$SMALL]}")" -v b="$(f_rps "${health[$SMALL]}")" -v c="$(f_rps "${m[$LARGE]}")" -v d="$(f_rps "${health[$LARGE]}")" \
-    'BEGIN { if (b * c == 0) print "n/a"; else printf "%.3f", (a / b) / (c / d) }')"
+  # The same with each depth's median ratio to /health/live: steadier when the machine's speed moves between depths.
+  nthr="$(ratio "${mr[$SMALL]}" "${mr[$LARGE]}")"
   echo "- $kind, $LARGE vs $SMALL waiting, slowdown: throughput x$thr, p50 x$lat; relative to /health/live at each depth x$nthr  (target <= 1.20: throughput $(verdict 'a <= b' "$thr" 1.2), p50 $(verdict 'a <= b' "$lat" 1.2), relative $(verdict 'a <= b' "$nthr" 1.2))"
-  unset -n m
+  unset -n m mr
 done
 echo "- the draw of $LARGE (PATCH {\"opensAt\": null}, drawn in that request): $draw_ms ms  (target <= 5000 ms: $(verdict 'a <= b' "$draw_ms" 5000)); drawnAt $drawn_at"
 echo "- service RSS with $LARGE waiting (after their polls): ${rss[$LARGE]} MB  (target < 300 MB: $(verdict 'a < b' "${rss[$LARGE]}" 300)); at start $rss_start MB, $SMALL waiting ${rss[$SMALL]} MB, $LARGE in the pre-queue $rss_prequeue MB"
