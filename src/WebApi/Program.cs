@@ -14,6 +14,9 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Scalar.AspNetCore;
 using Serilog;
 
+// First, before the thread pool's threads allocate: a bounded number of glibc malloc arenas (MallocArenas).
+MallocArenas.Limit(Environment.GetEnvironmentVariable("MALLOC_ARENA_MAX"));
+
 var builder = WebApplication.CreateBuilder(args);
 
 // Each host keeps its own logger (preserveStaticLogger): several hosts in one process, as in the tests, must not
