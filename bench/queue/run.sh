@@ -104,6 +104,7 @@ room_count() {
 # measurements of one run on this 2-core machine, so one pair decided a target by luck. Then /health/live sent as
 # the polls are, once; then the service's RSS.
 QUEUE_ROUNDS="${QUEUE_ROUNDS:-3}"
+((QUEUE_ROUNDS >= 1)) || die "QUEUE_ROUNDS must be at least 1"
 declare -A poll_ratio head_ratio
 measure_polls() {
   local size=$1 last_token last_bearer last_read round p h b
@@ -245,7 +246,7 @@ for size in "$SMALL" "$LARGE"; do
   for kind in poll head; do
     declare -n m="$kind" mr="${kind}_ratio"
     same="$(ratio "$(f_rps "${m[$size]}")" "$(f_rps "${health_same[$size]}")")"
-    echo "- $(cut -f1 <<<"${m[$size]}" | sed 's/, round [0-9]*$//') (median round): $(int "$(f_rps "${m[$size]}")") req/s, p50 $(f_p50 "${m[$size]}") ms, p99 $(f_p99 "${m[$size]}") ms; vs /health/live ${mr[$size]}  (target >= 0.50: $(verdict 'a >= b' "${mr[$size]}" 0.5)); vs /health/live sent as the polls are $same"
+    echo "- $(cut -f1 <<<"${m[$size]}" | sed 's/, round [0-9]*$//'): vs /health/live ${mr[$size]}, the median of the rounds' ratios  (target >= 0.50: $(verdict 'a >= b' "${mr[$size]}" 0.5)); its median round by req/s: $(int "$(f_rps "${m[$size]}")") req/s, p50 $(f_p50 "${m[$size]}") ms, p99 $(f_p99 "${m[$size]}") ms (/health/live's: $(int "$(f_rps "${health[$size]}")") req/s); vs /health/live sent as the polls are $same"
     unset -n m mr
   done
 done

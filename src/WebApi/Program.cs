@@ -15,7 +15,7 @@ using Scalar.AspNetCore;
 using Serilog;
 
 // First, before the thread pool's threads allocate: a bounded number of glibc malloc arenas (MallocArenas).
-MallocArenas.Limit(Environment.GetEnvironmentVariable("MALLOC_ARENA_MAX"));
+MallocArenas.Limit(Environment.GetEnvironmentVariable("MALLOC_ARENA_MAX"), Environment.GetEnvironmentVariable("GLIBC_TUNABLES"));
 
 var builder = WebApplication.CreateBuilder(args);
 

@@ -435,6 +435,39 @@ public sealed class WaitingLine(TimeProvider clock, IOptions<QueueOptions> optio
         }
     }
 
+    /// <summary>
+    /// The tokens in line, unsorted, in an array of exactly their number. Read into an array the size of the last
+    /// copy, which a line is close to a second later: at 100,000 waiting, reading through a growing list and copying
+    /// it out allocated ~12 MB of large objects per read (every second or two), and those allocations are what set off
+    /// the GC's background collections of the whole heap; this allocates the one array when the line kept its length,
+    /// one more when it did not.
+    /// </summary>
+    private static async Task<LineEntry[]> ReadLineAsync(IConcertDbContext db, int expected, CancellationToken cancellationToken)
+    {
+        var line = new LineEntry[Math.Max(expected, 16)];
+        var count = 0;
+        var rows = db.QueueTokens.AsNoTracking()
+            .Where(t => t.Status == QueueTokenStatus.Waiting || t.Status == QueueTokenStatus.Prequeue)
+            .Select(t => new LineEntry(t.Id, t.Status, t.Round, t.DrawKey))
+            .AsAsyncEnumerable();
+        await foreach (var entry in rows.WithCancellation(cancellationToken))
+        {
+            if (count == line.Length)
+            {
+                Array.Resize(ref line, line.Length + Math.Max(line.Length / 8, 1024));
+            }
+
+            line[count++] = entry;
+        }
+
+        if (count != line.Length)
+        {
+            Array.Resize(ref line, count);
+        }
+
+        return line;
+    }
+
     private async Task<Snapshot> ReadAsync(IConcertDbContext db, CancellationToken cancellationToken)
     {
         var startedAt = Stopwatch.GetTimestamp();
@@ -450,10 +483,7 @@ public sealed class WaitingLine(TimeProvider clock, IOptions<QueueOptions> optio
         // Before the line: every token up to here that is in line is in this copy (one that joined after may be
         // in both, and is then counted twice for a later joiner: high, never low).
         var maxId = await db.QueueTokens.MaxAsync(t => (long?)t.Id, cancellationToken) ?? 0;
-        var line = await db.QueueTokens.AsNoTracking()
-            .Where(t => t.Status == QueueTokenStatus.Waiting || t.Status == QueueTokenStatus.Prequeue)
-            .Select(t => new LineEntry(t.Id, t.Status, t.Round, t.DrawKey))
-            .ToArrayAsync(cancellationToken);
+        var line = await ReadLineAsync(db, Volatile.Read(ref _current)?.Line.Length ?? 0, cancellationToken);
         var active = await db.QueueTokens.LongCountAsync(QueueTokenUpdates.ActiveAt(now), cancellationToken);
         Array.Sort(line, LineEntry.Compare);
         var snapshot = new Snapshot(room, draw, line, maxId, active, startedAt, now);
