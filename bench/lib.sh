@@ -327,9 +327,11 @@ median() { sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]
 
 # median_row LINE...: of wrk_run lines, the one with the median req/s (of an even number, the lower of the middle two).
 median_row() {
-  local line
-  for line in "$@"; do printf '%s\t%s\n' "$(f_rps "$line")" "$(base64 -w0 <<<"$line")"; done \
-    | sort -g -k1,1 | awk -F'\t' '{ v[NR] = $2 } END { print v[int((NR + 1) / 2)] }' | base64 -d | head -c -1
+  local -a rows=("$@")
+  local i
+  i="$(for i in "${!rows[@]}"; do printf '%s\t%s\n' "$(f_rps "${rows[i]}")" "$i"; done \
+    | sort -g -k1,1 | awk -F'\t' '{ v[NR] = $2 } END { print v[int((NR + 1) / 2)] }')"
+  printf '%s\n' "${rows[i]}"
 }
 
 # ratio A B: A / B with 3 decimals.
