@@ -79,6 +79,50 @@ public abstract class ConcertDbContext(DbContextOptions options) : DbContext(opt
         }
     }
 
+    public async Task<T> InTransactionKeepingChangesAsync<T>(Func<CancellationToken, Task<T>> work, CancellationToken cancellationToken)
+    {
+        var strategy = Database.CreateExecutionStrategy();
+        var attempts = 0;
+        try
+        {
+            return await strategy.ExecuteAsync(
+                work,
+                async (_, w, ct) =>
+                {
+                    if (++attempts > 1)
+                    {
+                        // A transient failure rolled the first attempt back, and what was tracked for it may have been
+                        // accepted or half-written: read again rather than guess.
+                        throw new DbUpdateConcurrencyException("The unit was retried after a transient failure; read again.");
+                    }
+
+                    await using var transaction = await Database.BeginTransactionAsync(ct);
+                    T result;
+                    try
+                    {
+                        result = await w(ct);
+                    }
+                    catch
+                    {
+                        await RollBackQuietlyAsync(transaction);
+                        throw;
+                    }
+
+                    await transaction.CommitAsync(ct);
+                    return result;
+                },
+                verifySucceeded: null,
+                cancellationToken);
+        }
+        catch
+        {
+            ChangeTracker.Clear();
+            throw;
+        }
+    }
+
+    public bool OneWriterAtATime => RowLocks == RowLockStyle.WriterLockHeld;
+
     public abstract bool IsUniqueViolation(DbUpdateException exception);
 
     private static async Task RollBackQuietlyAsync(Microsoft.EntityFrameworkCore.Storage.IDbContextTransaction transaction)

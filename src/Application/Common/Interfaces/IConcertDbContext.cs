@@ -43,6 +43,22 @@ public interface IConcertDbContext
     /// </summary>
     Task<T> InTransactionAsync<T>(Func<CancellationToken, Task<T>> work, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Like <see cref="InTransactionAsync{T}"/>, but the changes already tracked (rows read before the transaction and
+    /// changed) are kept and written by <paramref name="work"/>, each UPDATE conditional on the version read, so a row
+    /// changed meanwhile fails the commit with <see cref="DbUpdateConcurrencyException"/> and the caller reads again.
+    /// A unit the execution strategy would retry fails the same way (what was tracked cannot be restored).
+    /// </summary>
+    Task<T> InTransactionKeepingChangesAsync<T>(Func<CancellationToken, Task<T>> work, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Whether the database lets one writer in at a time, from a transaction's start (SQLite). There a unit that reads
+    /// before it writes keeps every other writer waiting while it reads; reading first, outside the transaction, and
+    /// writing conditionally on the versions read (<see cref="InTransactionKeepingChangesAsync{T}"/>) lets them in
+    /// meanwhile. Elsewhere a row lock holds only its rows, and locking reads are cheaper than a conflict.
+    /// </summary>
+    bool OneWriterAtATime { get; }
+
     /// <summary>Whether the failure is a unique-constraint violation (each provider reports it its own way).</summary>
     bool IsUniqueViolation(DbUpdateException exception);
 

@@ -3,6 +3,7 @@ using Concert.Application.Common.Interfaces;
 using Concert.Application.Common.Messaging;
 using Concert.Application.Common.Telemetry;
 using Concert.Application.Queue;
+using Concert.Domain.Accounts;
 using Concert.Domain.Common;
 using Concert.Domain.Payments;
 using Mediator;
@@ -19,11 +20,13 @@ public sealed record CheckoutCommand(IReadOnlyList<long> ReservationIds, string?
 }
 
 /// <summary>
-/// One checkout, all or nothing, in one transaction: the queue token is spent first (a conditional UPDATE, so of
-/// several payments with one token exactly one gets past it), then the reservations and the account are locked
-/// (conditional version bumps) before they are read; each seat's concurrency token makes a payment that races its
-/// own hold's lapse and a stranger's new hold lose cleanly. With an <c>Idempotency-Key</c> the claim row is inserted
-/// first: a concurrent request with the same key waits on its unique index and then replays.
+/// One checkout, all or nothing, in one transaction: the queue token is spent (a conditional UPDATE, so of several
+/// payments with one token exactly one gets past it), the reservations and the account are locked before they are
+/// read (the provider's row lock); each seat's concurrency token makes a payment that races its own hold's lapse and
+/// a stranger's new hold lose cleanly. With an <c>Idempotency-Key</c> the claim row is inserted first: a concurrent
+/// request with the same key waits on its unique index and then replays. Where the database has one writer at a
+/// time (SQLite) the rows are read before the transaction instead and written conditionally on their versions
+/// (<see cref="TryPayReadingFirstAsync"/>).
 /// The slot the spent token frees is refilled by the admission worker within <c>Queue:AdmissionInterval</c>, as the
 /// contract promises, not by the payment itself: an admission pass takes the queue's one gate row, so a pass per
 /// payment made every payment wait in line for that row and its commit (docs/writes.md); one pass refills every
@@ -44,7 +47,8 @@ public sealed class CheckoutCommandHandler(
         PaymentDto paid;
         try
         {
-            paid = await db.InTransactionAsync(ct => PayAsync(command, userId, ct), cancellationToken);
+            paid = (db.OneWriterAtATime ? await TryPayReadingFirstAsync(command, userId, cancellationToken) : null)
+                   ?? await db.InTransactionAsync(ct => PayAsync(command, userId, ct), cancellationToken);
         }
         catch (DbUpdateConcurrencyException)
         {
@@ -64,9 +68,113 @@ public sealed class CheckoutCommandHandler(
             throw Errors.ReservationAlreadyPaid();
         }
 
+        metrics.Expired("paid", 1);   // the caller's token, spent by the payment that committed
         logger.LogInformation("User {UserId} paid {Amount} for reservations {ReservationIds} (payment {PaymentId})",
             userId, paid.Amount, paid.ReservationIds, paid.Id);
         return paid;
+    }
+
+    /// <summary>Attempts at <see cref="TryPayReadingFirstAsync"/> before the locked path decides.</summary>
+    public const int ReadFirstAttempts = 2;
+
+    /// <summary>
+    /// Where the database lets one writer in at a time (SQLite), the payment's reads — reservations, seats, account —
+    /// hold every other writer back when they run inside the transaction, and they were most of a payment's time under
+    /// that lock. Here they run first, outside it; the transaction then spends the token and writes every change
+    /// conditionally on the versions read (each of those rows bumps its version on every change), so a row changed
+    /// meanwhile (a charge, a lapse, a cancellation) fails the commit and the payment reads again. This path only
+    /// ever commits a success: a refusal, or rows that moved under it <see cref="ReadFirstAttempts"/> times, returns
+    /// null and <see cref="PayAsync"/> decides under the lock, exactly as everywhere else.
+    /// </summary>
+    private async Task<PaymentDto?> TryPayReadingFirstAsync(CheckoutCommand command, long userId, CancellationToken cancellationToken)
+    {
+        var ids = command.ReservationIds;
+        for (var attempt = 1; attempt <= ReadFirstAttempts; attempt++)
+        {
+            db.ClearChanges();
+            var now = clock.GetUtcNow().UtcDateTime;
+            var found = await db.Reservations.Where(r => ids.Contains(r.Id) && r.UserId == userId)
+                .ToDictionaryAsync(r => r.Id, cancellationToken);
+            if (found.Count != ids.Count)
+            {
+                break;
+            }
+
+            var reservations = ids.Select(id => found[id]).ToList();
+            var seatIds = reservations.Select(r => r.SeatId).ToArray();
+            var seats = await db.Seats.Where(s => seatIds.Contains(s.Id)).ToDictionaryAsync(s => s.Id, cancellationToken);
+            var account = await db.Accounts.SingleOrDefaultAsync(a => a.UserId == userId, cancellationToken);
+            Payment payment;
+            try
+            {
+                payment = Payment.Checkout(userId, reservations, now);
+                foreach (var reservation in reservations)
+                {
+                    seats[reservation.SeatId].Sell(reservation.Id, now);
+                }
+
+                if (account is null)
+                {
+                    break;
+                }
+
+                db.Payments.Add(payment);
+                db.BalanceEntries.Add(account.Pay(payment.Amount, db.PendingKeyOf(payment), now));
+            }
+            catch (DomainException)
+            {
+                break;   // a refusal, as these rows stood: the locked path decides it and says which
+            }
+
+            try
+            {
+                return await db.InTransactionKeepingChangesAsync(
+                    ct => WriteAsync(command, userId, payment, account, now, ct), cancellationToken);
+            }
+            catch (DbUpdateConcurrencyException)
+            {
+                // One of the rows read changed before the write; nothing was written. Read again.
+            }
+        }
+
+        db.ClearChanges();
+        return null;
+    }
+
+    /// <summary>The write of <see cref="TryPayReadingFirstAsync"/>: one SaveChanges with the idempotency claim (a request
+    /// with the same key that committed first fails it, or the versions, and replays), then the token's spend.</summary>
+    private async Task<PaymentDto> WriteAsync(
+        CheckoutCommand command, long userId, Payment payment, Account account, DateTime now, CancellationToken ct)
+    {
+        IdempotencyRecord? claim = null;
+        if (command.IdempotencyKey is { } key)
+        {
+            claim = IdempotencyRecord.Claim(userId, key, IdempotencyStore.Hash(command.Fingerprint()), now);
+            db.IdempotencyRecords.Add(claim);
+        }
+
+        await db.SaveChangesAsync(ct);
+        await SpendTokenAsync(now, ct);
+        var result = new PaymentDto(payment.Id, [.. command.ReservationIds], userId, payment.Amount, now, account.Balance);
+        if (claim is not null)
+        {
+            claim.Complete(201, IdempotencyStore.Serialize(result));
+            await db.SaveChangesAsync(ct);
+        }
+
+        return result;
+    }
+
+    /// <summary>The token's state as the database has it now, not as the pipeline read it: of concurrent payments with
+    /// one token the first to spend it wins; the others find it expired (and it comes back if we roll back).</summary>
+    private async Task SpendTokenAsync(DateTime now, CancellationToken ct)
+    {
+        var spent = await db.QueueTokens.Where(t => t.Id == caller.Token.Id)
+            .Where(QueueTokenUpdates.ActiveAt(now)).ExpireAsync(now, ct);
+        if (spent == 0)
+        {
+            throw Errors.QueueTokenExpired();
+        }
     }
 
     private async Task<PaymentDto> PayAsync(CheckoutCommand command, long userId, CancellationToken ct)
@@ -80,16 +188,7 @@ public sealed class CheckoutCommandHandler(
             await db.SaveChangesAsync(ct);
         }
 
-        // The token's state as the database has it now, not as the pipeline read it: a concurrent payment with the
-        // same token waits on this row and then finds it expired (rolled back with us if we fail).
-        var spent = await db.QueueTokens.Where(t => t.Id == caller.Token.Id)
-            .Where(QueueTokenUpdates.ActiveAt(now)).ExpireAsync(now, ct);
-        if (spent == 0)
-        {
-            throw Errors.QueueTokenExpired();
-        }
-
-        metrics.Expired("paid", spent);
+        await SpendTokenAsync(now, ct);
 
         var ids = command.ReservationIds;
         var locked = (await db.LockReservationsAsync(ids, userId, ct)).ToDictionary(r => r.Id);

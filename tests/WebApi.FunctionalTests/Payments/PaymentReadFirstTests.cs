@@ -1,0 +1,104 @@
+using System.Data.Common;
+using System.Net;
+using Concert.Infrastructure.Persistence;
+using Concert.WebApi.FunctionalTests.Infrastructure;
+using Concert.WebApi.FunctionalTests.Reservations;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Concert.WebApi.FunctionalTests.Payments;
+
+/// <summary>
+/// On SQLite a payment reads its rows before its transaction (the database's one write lock is not held while it
+/// reads) and writes them conditionally on the versions read. These make a change commit exactly between that read
+/// and the write, every time: the payment must read again and decide on the rows as they now are — a charge is not
+/// lost, a cancelled hold is not sold. PostgreSQL reads these rows under its row locks (SELECT … FOR UPDATE), where
+/// the other writer waits for the payment instead; <see cref="MoneyConservationTests"/> races both.
+/// </summary>
+public sealed class PaymentReadFirstTests
+{
+    [Fact]
+    public async Task A_charge_committed_between_the_payments_read_and_its_write_is_not_lost()
+    {
+        SkipUnlessSqlite();
+        var meddle = new AfterReadOutsideTransaction("FROM \"Accounts\"");
+        await using var api = await StartAsync(meddle);
+        var (userId, token) = await api.Client.BuyerAsync(300_000);
+        var reservationId = await api.Client.HoldIdAsync(token, 1);
+        var price = BookingCalls.PriceOfSeat(1);
+        meddle.Arm(async () => Assert.Equal(305_000, await api.CreateClient().ChargeAsync(userId, 5_000)));
+
+        var response = await api.Client.PayAsync(token, reservationId);
+
+        Assert.True(meddle.Fired, "the payment never read the account outside a transaction");
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        Assert.Equal(305_000 - price, (await response.JsonAsync()).GetProperty("balance").GetInt64());
+        Assert.Equal(305_000 - price, await api.Client.BalanceAsync(userId));
+        var history = await api.Client.HistoryAsync(userId);
+        Assert.Equal(["payment", "charge", "charge"], history.Select(e => e.GetProperty("kind").GetString()));
+        Assert.Equal(305_000 - price, history[0].GetProperty("balanceAfter").GetInt64());
+        Assert.Equal(305_000 - price, history.Sum(e => e.GetProperty("amount").GetInt64()));
+        Assert.Equal("sold", await api.Client.SeatStatusAsync(1));
+    }
+
+    [Fact]
+    public async Task A_hold_cancelled_between_the_payments_read_and_its_write_is_not_sold()
+    {
+        SkipUnlessSqlite();
+        var meddle = new AfterReadOutsideTransaction("FROM \"Reservations\"");
+        await using var api = await StartAsync(meddle);
+        var (userId, token) = await api.Client.BuyerAsync(300_000);
+        var reservationId = await api.Client.HoldIdAsync(token, 2);
+        meddle.Arm(async () => Assert.Equal(
+            HttpStatusCode.NoContent, (await api.CreateClient().CancelAsync(token, reservationId)).StatusCode));
+
+        var response = await api.Client.PayAsync(token, reservationId);
+
+        Assert.True(meddle.Fired, "the payment never read its reservations outside a transaction");
+        await response.AssertProblemAsync(409, "reservation_expired");
+        Assert.Equal("cancelled", await api.Client.ReservationStatusAsync(userId, reservationId));
+        Assert.Equal("available", await api.Client.SeatStatusAsync(2));
+        Assert.Equal(300_000, await api.Client.BalanceAsync(userId));
+        Assert.Equal(["charge"], (await api.Client.HistoryAsync(userId)).Select(e => e.GetProperty("kind").GetString()));
+        Assert.Equal("active", await api.Client.QueueStatusAsync(token));   // the refusal spent nothing
+    }
+
+    private static void SkipUnlessSqlite()
+    {
+        if (TestDatabase.ConfiguredProvider == "Postgres")
+        {
+            Assert.Skip("PostgreSQL reads a payment's rows under row locks: a concurrent writer waits for the payment.");
+        }
+    }
+
+    private static Task<TestApi> StartAsync(AfterReadOutsideTransaction meddle) => TestApi.StartAsync(o =>
+    {
+        o.MaxActiveTokens = 10;
+        o.Services.Add(s => s.ConfigureDbContext<SqliteConcertDbContext>(b => b.AddInterceptors(meddle)));
+    });
+
+    /// <summary>Once armed, runs the given change (another request, committed) right after the next read of
+    /// <c>table</c> that runs outside a transaction, while the reader is still open.</summary>
+    private sealed class AfterReadOutsideTransaction(string from) : DbCommandInterceptor
+    {
+        private Func<Task>? _change;
+
+        public bool Fired { get; private set; }
+
+        public void Arm(Func<Task> change) => _change = change;
+
+        public override async ValueTask<DbDataReader> ReaderExecutedAsync(
+            DbCommand command, CommandExecutedEventData eventData, DbDataReader result, CancellationToken cancellationToken = default)
+        {
+            if (command.Transaction is null && command.CommandText.Contains(from, StringComparison.Ordinal)
+                && Interlocked.Exchange(ref _change, null) is { } change)
+            {
+                await change();
+                Fired = true;
+            }
+
+            return result;
+        }
+    }
+}
