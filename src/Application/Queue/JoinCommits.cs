@@ -1,3 +1,4 @@
+using System.Data.Common;
 using Concert.Application.Common.Interfaces;
 using Concert.Domain.Queue;
 using Microsoft.EntityFrameworkCore;
@@ -15,12 +16,34 @@ namespace Concert.Application.Queue;
 /// outcome — the same exception a join writing alone would have met.
 /// </para>
 /// </summary>
-public sealed class JoinCommits(IServiceScopeFactory scopes, ILogger<JoinCommits> logger) : GroupCommit<QueueToken>
+public sealed class JoinCommits(IServiceScopeFactory scopes, ILogger<JoinCommits> logger) : GroupCommit<JoinCommits.Join>
 {
+    /// <summary>A token to write, the last id of the copy of the line its join read (placing it needs those who
+    /// joined after that), and what was read for that just after the commit.</summary>
+    public sealed class Join(QueueToken token, long copiedUpTo)
+    {
+        public QueueToken Token { get; } = token;
+
+        public long CopiedUpTo { get; } = copiedUpTo;
+
+        public JoinedSince? Since { get; set; }
+    }
+
     /// <summary>Writes <paramref name="token"/> in the next commit; completes once it is committed, or throws what
     /// the database answered for this row. A token already handed over by a cancelled caller may still be written:
     /// the user's next join returns it.</summary>
-    public Task InsertAsync(QueueToken token, CancellationToken cancellationToken) => EnqueueAsync(token, cancellationToken);
+    public Task InsertAsync(QueueToken token, CancellationToken cancellationToken) =>
+        EnqueueAsync(new Join(token, long.MaxValue), cancellationToken);
+
+    /// <summary>As <see cref="InsertAsync(QueueToken, CancellationToken)"/>, and then the tokens in line that joined
+    /// after <paramref name="copiedUpTo"/> as its place needs them (<see cref="QueueService.DescribeAsync"/>), read
+    /// once for the whole commit; null when that read failed or the commit was not shared.</summary>
+    public async Task<JoinedSince?> InsertAsync(QueueToken token, long copiedUpTo, CancellationToken cancellationToken)
+    {
+        var join = new Join(token, copiedUpTo);
+        await EnqueueAsync(join, cancellationToken).ConfigureAwait(false);
+        return join.Since;
+    }
 
     protected override async Task WriteAsync(IReadOnlyList<Pending> batch)
     {
@@ -30,17 +53,11 @@ public sealed class JoinCommits(IServiceScopeFactory scopes, ILogger<JoinCommits
         {
             foreach (var pending in batch)
             {
-                db.QueueTokens.Add(pending.Item);
+                db.QueueTokens.Add(pending.Item.Token);
             }
 
             await db.SaveChangesAsync(CancellationToken.None).ConfigureAwait(false);
             Committed();
-            foreach (var pending in batch)
-            {
-                pending.Done.TrySetResult();
-            }
-
-            return;
         }
         catch (Exception e) when (batch.Count == 1)
         {
@@ -52,13 +69,71 @@ public sealed class JoinCommits(IServiceScopeFactory scopes, ILogger<JoinCommits
             // The whole commit rolled back; EF put back the keys it had been given. Each row alone, below.
             logger.LogDebug(e, "A commit of {Count} joins failed; writing them one by one", batch.Count);
             db.ClearChanges();
+            await WriteOneByOneAsync(db, batch).ConfigureAwait(false);
+            return;
+        }
+
+        try
+        {
+            var since = await ReadJoinedSinceAsync(db, batch).ConfigureAwait(false);
+            foreach (var pending in batch)
+            {
+                pending.Item.Since = since;
+            }
+        }
+        catch (Exception e) when (e is DbException or InvalidOperationException or TimeoutException)
+        {
+            // Committed all the same: each join counts its own place instead.
+            logger.LogWarning(e, "Reading the line after a commit of {Count} joins failed", batch.Count);
         }
 
         foreach (var pending in batch)
         {
+            pending.Done.TrySetResult();
+        }
+    }
+
+    /// <summary>
+    /// One read for the whole commit of what its joins' places need: every token in line above the lowest copy an
+    /// exact place counts from (at most a few hundred rows: a place is counted exactly only while few joined since the
+    /// copy), else only those of an earlier round above the commit's first token (nearly always none). Null when no
+    /// token of the commit waits in line at the end of it (a pre-queue place needs no count).
+    /// </summary>
+    private static async Task<JoinedSince?> ReadJoinedSinceAsync(IConcertDbContext db, IReadOnlyList<Pending> batch)
+    {
+        var waiting = batch.Select(p => p.Item)
+            .Where(j => j.Token.Status == QueueTokenStatus.Waiting && j.CopiedUpTo != long.MaxValue)
+            .ToList();
+        if (waiting.Count == 0)
+        {
+            return null;
+        }
+
+        var inLine = db.QueueTokens.AsNoTracking().Where(QueueService.InLineFoundByPrimaryKey);
+        var exact = waiting.Where(j => QueueService.PlacedExactly(j.Token, j.CopiedUpTo)).ToList();
+        if (exact.Count > 0)
+        {
+            var from = exact.Min(j => j.CopiedUpTo);
+            return JoinedSince.Every(from, await ReadAsync(inLine.Where(t => t.Id > from)).ConfigureAwait(false));
+        }
+
+        var first = waiting.Min(j => j.Token.Id) - 1;
+        var earlierThan = waiting.Max(j => j.Token.Round);
+        return JoinedSince.EarlierRounds(
+            first, earlierThan, await ReadAsync(inLine.Where(t => t.Id > first && t.Round + 0 < earlierThan)).ConfigureAwait(false));
+
+        static async Task<List<WaitingLine.LineEntry>> ReadAsync(IQueryable<QueueToken> rows) =>
+            (await rows.Select(t => new { t.Id, t.Status, t.Round, t.DrawKey }).ToListAsync().ConfigureAwait(false))
+            .ConvertAll(t => new WaitingLine.LineEntry(t.Id, t.Status, t.Round, t.DrawKey));
+    }
+
+    private async Task WriteOneByOneAsync(IConcertDbContext db, IReadOnlyList<Pending> batch)
+    {
+        foreach (var pending in batch)
+        {
             try
             {
-                db.QueueTokens.Add(pending.Item);
+                db.QueueTokens.Add(pending.Item.Token);
                 await db.SaveChangesAsync(CancellationToken.None).ConfigureAwait(false);
                 Committed();
                 pending.Done.TrySetResult();

@@ -214,8 +214,11 @@ public sealed class QueueService(
     }
 
     /// <summary>The status a client sees, from the token's row: its place from this instance's copy of the line
-    /// when the copy holds it, else ranked against the copy plus a count of those who joined since, ahead of it.</summary>
-    public async Task<QueueStatusDto> DescribeAsync(QueueToken token, CancellationToken cancellationToken)
+    /// when the copy holds it, else ranked against the copy plus a count of those who joined since, ahead of it —
+    /// from <paramref name="joined"/> when its rows tell (a newcomer: read once for its whole group commit), else
+    /// counted.</summary>
+    public async Task<QueueStatusDto> DescribeAsync(
+        QueueToken token, CancellationToken cancellationToken, JoinedSince? joined = null)
     {
         var now = Now;
         var status = token.StatusAt(now, Options.IdleExpiryAfterLastRecordedPoll);
@@ -238,7 +241,7 @@ public sealed class QueueService(
         else
         {
             ahead = line.CountAhead(snapshot, token.Round, token.DrawKey, token.Id)
-                    + await JoinedSinceAheadAsync(token, snapshot.MaxId, cancellationToken);
+                    + await JoinedSinceAheadAsync(token, snapshot.MaxId, joined, cancellationToken);
         }
 
         return Waiting(token.Token, token.UserId, ahead + 1, snapshot, now);
@@ -251,7 +254,7 @@ public sealed class QueueService(
     /// <summary>Waiting or in a pre-queue, written `Status + 0` so that no index on the status can serve the query:
     /// SQLite's planner otherwise takes the (Status, Round, …) index and walks every waiting token for the few in an
     /// id range, which the primary key finds directly.</summary>
-    private static readonly Expression<Func<QueueToken, bool>> InLineFoundByPrimaryKey = t =>
+    internal static readonly Expression<Func<QueueToken, bool>> InLineFoundByPrimaryKey = t =>
         (int)t.Status + 0 == (int)QueueTokenStatus.Waiting || (int)t.Status + 0 == (int)QueueTokenStatus.Prequeue;
 
     /// <summary>
@@ -265,21 +268,28 @@ public sealed class QueueService(
     /// place may then be high by those admitted or gone since the copy was read, never low, for about a second,
     /// as every place may (docs/contract-notes.md).
     /// </summary>
-    private async Task<long> JoinedSinceAheadAsync(QueueToken token, long maxId, CancellationToken cancellationToken)
+    private async Task<long> JoinedSinceAheadAsync(
+        QueueToken token, long maxId, JoinedSince? joined, CancellationToken cancellationToken)
     {
         var (id, round, key) = (token.Id, token.Round, token.DrawKey);
-        if (key != QueueToken.NotDrawn || id - maxId - 1 <= CountFromIdsAbove)
+        if (PlacedExactly(token, maxId))
         {
-            return await db.QueueTokens.Where(InLineFoundByPrimaryKey).LongCountAsync(t =>
+            return joined?.CountAhead(maxId, id, round, key) ?? await db.QueueTokens.Where(InLineFoundByPrimaryKey).LongCountAsync(t =>
                     t.Id > maxId && t.Id != id
                     && (t.Round < round || (t.Round == round && (t.DrawKey < key || (t.DrawKey == key && t.Id < id)))),
                 cancellationToken);
         }
 
-        var joinedLaterAhead = await db.QueueTokens.Where(InLineFoundByPrimaryKey)
-            .LongCountAsync(t => t.Id > id && t.Round + 0 < round, cancellationToken);
+        var joinedLaterAhead = joined?.CountJoinedLaterOfEarlierRound(id, round)
+            ?? await db.QueueTokens.Where(InLineFoundByPrimaryKey)
+                .LongCountAsync(t => t.Id > id && t.Round + 0 < round, cancellationToken);
         return id - maxId - 1 + joinedLaterAhead;
     }
+
+    /// <summary>Whether a token not in the copy read up to <paramref name="maxId"/> is placed by an exact count of
+    /// those who joined since, rather than by the upper bound (<see cref="JoinedSinceAheadAsync"/>).</summary>
+    public static bool PlacedExactly(QueueToken token, long maxId) =>
+        token.DrawKey != QueueToken.NotDrawn || token.Id - maxId - 1 <= CountFromIdsAbove;
 
     /// <summary>The status from this instance's copy of the line alone, reading no row; null when the copy cannot
     /// tell (it does not hold the token, or this instance moved it since) and the row must.</summary>

@@ -42,6 +42,7 @@ public sealed class IssueQueueTokenCommandHandler(
         }
 
         QueueToken token;
+        JoinedSince? joinedSince;
         for (var attempt = 1; ; attempt++)
         {
             var now = queue.Now;
@@ -66,11 +67,12 @@ public sealed class IssueQueueTokenCommandHandler(
                 return new IssuedQueueToken(await queue.DescribeAsync(live, cancellationToken), Created: false);
             }
 
-            token = await NewTokenAsync(userId, now, cancellationToken);
+            (token, var copiedUpTo) = await NewTokenAsync(userId, now, cancellationToken);
             try
             {
-                // In a commit shared with the joins arriving meanwhile (group commit), not one of its own.
-                await commits.InsertAsync(token, cancellationToken);
+                // In a commit shared with the joins arriving meanwhile (group commit), not one of its own; and what its
+                // place needs read once for that whole commit.
+                joinedSince = await commits.InsertAsync(token, copiedUpTo, cancellationToken);
                 break;
             }
             catch (DbUpdateException e) when (db.IsUniqueViolation(e) && attempt < 3)
@@ -85,21 +87,23 @@ public sealed class IssueQueueTokenCommandHandler(
             // Admitted in this very request, perhaps — by this pass or a concurrent join's: the row says.
             await queue.AdmitAsync(cancellationToken);
             token = await db.QueueTokens.AsNoTracking().SingleAsync(t => t.Id == token.Id, cancellationToken);
+            joinedSince = null;   // the line moved since it was read
         }
 
-        return new IssuedQueueToken(await queue.DescribeAsync(token, cancellationToken), Created: true);
+        return new IssuedQueueToken(await queue.DescribeAsync(token, cancellationToken, joinedSince), Created: true);
     }
 
     /// <summary>Before a scheduled opening, a place in its pre-queue (scored with the opening's secret seed); else a
     /// place at the end of the line. The room as this instance read it, at most a second ago: a token put in the
     /// pre-queue of an opening drawn in that second joins the line by join order at the next admission pass.</summary>
-    private async Task<QueueToken> NewTokenAsync(long userId, DateTime now, CancellationToken ct)
+    private async Task<(QueueToken Token, long CopiedUpTo)> NewTokenAsync(long userId, DateTime now, CancellationToken ct)
     {
         var snapshot = await line.CurrentAsync(db, ct);
         var (room, draw) = (snapshot.Room, snapshot.Draw);
-        return room.IsPrequeueOpen(now) && draw is not null && draw.Id == room.PendingDrawId
+        var token = room.IsPrequeueOpen(now) && draw is not null && draw.Id == room.PendingDrawId
             ? QueueToken.IssuePrequeue(userId, now, draw.Id, draw.Seed)
             : QueueToken.Issue(userId, now, room.RoundForLine);
+        return (token, snapshot.MaxId);
     }
 
     private Task<QueueToken?> FindLiveAsync(long userId, CancellationToken ct) =>

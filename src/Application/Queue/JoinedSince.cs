@@ -1,0 +1,78 @@
+using Concert.Domain.Queue;
+using static Concert.Application.Queue.WaitingLine;
+
+namespace Concert.Application.Queue;
+
+/// <summary>
+/// The tokens in line that a newcomer's place depends on, read once for a whole group commit of joins just after it
+/// committed (<see cref="JoinCommits"/>), so that each join in it is placed without a query of its own
+/// (<see cref="QueueService.DescribeAsync"/>). Either every token in line above <see cref="From"/> (exact), or only
+/// those above it of a round before <see cref="EarlierThan"/> (what the upper bound of a place needs). Read a moment
+/// after the commit, as the query of each join read it a moment after its own.
+/// </summary>
+public sealed class JoinedSince
+{
+    private readonly LineEntry[] _rows;
+
+    private JoinedSince(long from, long earlierThan, LineEntry[] rows)
+    {
+        From = from;
+        EarlierThan = earlierThan;
+        _rows = rows;
+    }
+
+    /// <summary>Every row read has an id above this.</summary>
+    public long From { get; }
+
+    /// <summary>Only rows of a round before this were read; <see cref="long.MaxValue"/> when every row above
+    /// <see cref="From"/> was.</summary>
+    public long EarlierThan { get; }
+
+    public static JoinedSince Every(long from, IEnumerable<LineEntry> rows) => new(from, long.MaxValue, [.. rows]);
+
+    public static JoinedSince EarlierRounds(long from, long earlierThan, IEnumerable<LineEntry> rows) =>
+        new(from, earlierThan, [.. rows]);
+
+    /// <summary>Of the tokens in line above <paramref name="maxId"/>, how many stand ahead of this key; null when the
+    /// rows read cannot tell (not all of them were read).</summary>
+    public long? CountAhead(long maxId, long id, long round, long drawKey)
+    {
+        if (EarlierThan != long.MaxValue || From > maxId)
+        {
+            return null;
+        }
+
+        var key = new LineEntry(id, QueueTokenStatus.Waiting, round, drawKey);
+        long ahead = 0;
+        foreach (var row in _rows)
+        {
+            if (row.Id > maxId && row.Id != id && LineEntry.Compare(row, key) < 0)
+            {
+                ahead++;
+            }
+        }
+
+        return ahead;
+    }
+
+    /// <summary>Of the tokens in line that joined after <paramref name="id"/>, how many are of an earlier round (and so
+    /// stand ahead of it); null when the rows read cannot tell.</summary>
+    public long? CountJoinedLaterOfEarlierRound(long id, long round)
+    {
+        if (From > id || round > EarlierThan)
+        {
+            return null;
+        }
+
+        long ahead = 0;
+        foreach (var row in _rows)
+        {
+            if (row.Id > id && row.Round < round)
+            {
+                ahead++;
+            }
+        }
+
+        return ahead;
+    }
+}
