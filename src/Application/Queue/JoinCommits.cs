@@ -1,4 +1,3 @@
-using System.Data.Common;
 using Concert.Application.Common.Interfaces;
 using Concert.Domain.Queue;
 using Microsoft.EntityFrameworkCore;
@@ -15,6 +14,10 @@ namespace Concert.Application.Queue;
 /// row fails its whole commit, so a failed batch is written again row by row, and each caller gets its own row's
 /// outcome — the same exception a join writing alone would have met.
 /// </para>
+/// <para>
+/// After each commit the loop also reads what its joins' places need (<see cref="JoinedSince"/>), once, before the next
+/// batch: one query per commit instead of one per join; the next batch waits that much longer, and grows accordingly.
+/// </para>
 /// </summary>
 public sealed class JoinCommits(IServiceScopeFactory scopes, ILogger<JoinCommits> logger) : GroupCommit<JoinCommits.Join>
 {
@@ -26,7 +29,7 @@ public sealed class JoinCommits(IServiceScopeFactory scopes, ILogger<JoinCommits
 
         public long CopiedUpTo { get; } = copiedUpTo;
 
-        public JoinedSince? Since { get; set; }
+        public JoinedSince? Since { get; internal set; }
     }
 
     /// <summary>Writes <paramref name="token"/> in the next commit; completes once it is committed, or throws what
@@ -37,7 +40,8 @@ public sealed class JoinCommits(IServiceScopeFactory scopes, ILogger<JoinCommits
 
     /// <summary>As <see cref="InsertAsync(QueueToken, CancellationToken)"/>, and then the tokens in line that joined
     /// after <paramref name="copiedUpTo"/> as its place needs them (<see cref="QueueService.DescribeAsync"/>), read
-    /// once for the whole commit; null when that read failed or the commit was not shared.</summary>
+    /// once for the whole commit; null when that read failed, the commit was written row by row, or the token is not
+    /// waiting at the end of the line.</summary>
     public async Task<JoinedSince?> InsertAsync(QueueToken token, long copiedUpTo, CancellationToken cancellationToken)
     {
         var join = new Join(token, copiedUpTo);
@@ -81,9 +85,9 @@ public sealed class JoinCommits(IServiceScopeFactory scopes, ILogger<JoinCommits
                 pending.Item.Since = since;
             }
         }
-        catch (Exception e) when (e is DbException or InvalidOperationException or TimeoutException)
+        catch (Exception e)
         {
-            // Committed all the same: each join counts its own place instead.
+            // Committed all the same, and the read is only a shortcut: each join counts its own place instead.
             logger.LogWarning(e, "Reading the line after a commit of {Count} joins failed", batch.Count);
         }
 

@@ -217,8 +217,11 @@ public sealed class QueueService(
     /// when the copy holds it, else ranked against the copy plus a count of those who joined since, ahead of it —
     /// from <paramref name="joined"/> when its rows tell (a newcomer: read once for its whole group commit), else
     /// counted.</summary>
-    public async Task<QueueStatusDto> DescribeAsync(
-        QueueToken token, CancellationToken cancellationToken, JoinedSince? joined = null)
+    public Task<QueueStatusDto> DescribeAsync(QueueToken token, CancellationToken cancellationToken) =>
+        DescribeAsync(token, joined: null, cancellationToken);
+
+    /// <inheritdoc cref="DescribeAsync(QueueToken, CancellationToken)"/>
+    public async Task<QueueStatusDto> DescribeAsync(QueueToken token, JoinedSince? joined, CancellationToken cancellationToken)
     {
         var now = Now;
         var status = token.StatusAt(now, Options.IdleExpiryAfterLastRecordedPoll);

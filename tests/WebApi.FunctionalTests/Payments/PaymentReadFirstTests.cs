@@ -21,7 +21,7 @@ public sealed class PaymentReadFirstTests
     [Fact]
     public async Task A_charge_committed_between_the_payments_read_and_its_write_is_not_lost()
     {
-        SkipUnlessSqlite();
+        SkipOnPostgres();
         var meddle = new AfterReadOutsideTransaction("FROM \"Accounts\"");
         await using var api = await StartAsync(meddle);
         var (userId, token) = await api.Client.BuyerAsync(300_000);
@@ -45,8 +45,9 @@ public sealed class PaymentReadFirstTests
     [Fact]
     public async Task A_hold_cancelled_between_the_payments_read_and_its_write_is_not_sold()
     {
-        SkipUnlessSqlite();
-        var meddle = new AfterReadOutsideTransaction("FROM \"Reservations\"");
+        SkipOnPostgres();
+        // After the last read (the account), so the reservation and seat as read reach the write.
+        var meddle = new AfterReadOutsideTransaction("FROM \"Accounts\"");
         await using var api = await StartAsync(meddle);
         var (userId, token) = await api.Client.BuyerAsync(300_000);
         var reservationId = await api.Client.HoldIdAsync(token, 2);
@@ -55,7 +56,7 @@ public sealed class PaymentReadFirstTests
 
         var response = await api.Client.PayAsync(token, reservationId);
 
-        Assert.True(meddle.Fired, "the payment never read its reservations outside a transaction");
+        Assert.True(meddle.Fired, "the payment never read the account outside a transaction");
         await response.AssertProblemAsync(409, "reservation_expired");
         Assert.Equal("cancelled", await api.Client.ReservationStatusAsync(userId, reservationId));
         Assert.Equal("available", await api.Client.SeatStatusAsync(2));
@@ -64,7 +65,31 @@ public sealed class PaymentReadFirstTests
         Assert.Equal("active", await api.Client.QueueStatusAsync(token));   // the refusal spent nothing
     }
 
-    private static void SkipUnlessSqlite()
+    [Fact]
+    public async Task A_hold_that_lapses_while_the_payment_waits_for_the_write_lock_is_not_sold()
+    {
+        SkipOnPostgres();
+        var meddle = new AfterReadOutsideTransaction("FROM \"Accounts\"");
+        await using var api = await StartAsync(meddle);
+        var (userId, token) = await api.Client.BuyerAsync(300_000);
+        var reservationId = await api.Client.HoldIdAsync(token, 3);
+        // The rows were read while the hold was live; it lapses before the write (time passes as a payment queues).
+        meddle.Arm(() =>
+        {
+            api.Clock.Advance(BookingCalls.HoldDuration + TimeSpan.FromSeconds(1));
+            return Task.CompletedTask;
+        });
+
+        var response = await api.Client.PayAsync(token, reservationId);
+
+        Assert.True(meddle.Fired, "the payment never read the account outside a transaction");
+        await response.AssertProblemAsync(409, "reservation_expired");
+        Assert.Equal("available", await api.Client.SeatStatusAsync(3));
+        Assert.Equal(300_000, await api.Client.BalanceAsync(userId));
+        Assert.Equal("active", await api.Client.QueueStatusAsync(token));
+    }
+
+    private static void SkipOnPostgres()
     {
         if (TestDatabase.ConfiguredProvider == "Postgres")
         {

@@ -6,6 +6,7 @@ using Concert.Application.Queue;
 using Concert.Domain.Accounts;
 using Concert.Domain.Common;
 using Concert.Domain.Payments;
+using Concert.Domain.Reservations;
 using Mediator;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
@@ -41,6 +42,9 @@ public sealed class CheckoutCommandHandler(
     ConcertMetrics metrics)
     : ICommandHandler<CheckoutCommand, PaymentDto>
 {
+    /// <summary>Attempts at <see cref="TryPayReadingFirstAsync"/> before the locked path decides.</summary>
+    private const int ReadFirstAttempts = 2;
+
     public async ValueTask<PaymentDto> Handle(CheckoutCommand command, CancellationToken cancellationToken)
     {
         var userId = caller.UserId;
@@ -74,17 +78,12 @@ public sealed class CheckoutCommandHandler(
         return paid;
     }
 
-    /// <summary>Attempts at <see cref="TryPayReadingFirstAsync"/> before the locked path decides.</summary>
-    public const int ReadFirstAttempts = 2;
-
     /// <summary>
-    /// Where the database lets one writer in at a time (SQLite), the payment's reads — reservations, seats, account —
-    /// hold every other writer back when they run inside the transaction, and they were most of a payment's time under
-    /// that lock. Here they run first, outside it; the transaction then spends the token and writes every change
-    /// conditionally on the versions read (each of those rows bumps its version on every change), so a row changed
-    /// meanwhile (a charge, a lapse, a cancellation) fails the commit and the payment reads again. This path only
-    /// ever commits a success: a refusal, or rows that moved under it <see cref="ReadFirstAttempts"/> times, returns
-    /// null and <see cref="PayAsync"/> decides under the lock, exactly as everywhere else.
+    /// SQLite has one writer: reads inside the transaction hold every other writer back, and they were most of a
+    /// payment's time under the lock. So read first, outside it, then write every change conditionally on the versions
+    /// read (these rows bump their version on every change): a row changed meanwhile fails the commit and the payment
+    /// reads again. Only a success is committed here; a refusal, a hold that lapsed while waiting for the lock, or a
+    /// second conflict returns null and <see cref="PayAsync"/> decides under the lock, as on every provider.
     /// </summary>
     private async Task<PaymentDto?> TryPayReadingFirstAsync(CheckoutCommand command, long userId, CancellationToken cancellationToken)
     {
@@ -128,8 +127,14 @@ public sealed class CheckoutCommandHandler(
 
             try
             {
-                return await db.InTransactionKeepingChangesAsync(
-                    ct => WriteAsync(command, userId, payment, account, now, ct), cancellationToken);
+                var paid = await db.InTransactionKeepingChangesAsync(
+                    ct => WriteAsync(command, userId, reservations, payment, account, now, ct), cancellationToken);
+                if (paid is null)
+                {
+                    break;
+                }
+
+                return paid;
             }
             catch (DbUpdateConcurrencyException)
             {
@@ -141,11 +146,19 @@ public sealed class CheckoutCommandHandler(
         return null;
     }
 
-    /// <summary>The write of <see cref="TryPayReadingFirstAsync"/>: one SaveChanges with the idempotency claim (a request
+    /// <summary>The write of <see cref="TryPayReadingFirstAsync"/>, under the lock: nothing, when a hold lapsed while
+    /// waiting for it (decided at the time read before); else one SaveChanges with the idempotency claim (a request
     /// with the same key that committed first fails it, or the versions, and replays), then the token's spend.</summary>
-    private async Task<PaymentDto> WriteAsync(
-        CheckoutCommand command, long userId, Payment payment, Account account, DateTime now, CancellationToken ct)
+    private async Task<PaymentDto?> WriteAsync(
+        CheckoutCommand command, long userId, IReadOnlyList<Reservation> reservations, Payment payment, Account account,
+        DateTime now, CancellationToken ct)
     {
+        var at = clock.GetUtcNow().UtcDateTime;
+        if (reservations.Any(r => r.HeldUntil <= at))
+        {
+            return null;
+        }
+
         IdempotencyRecord? claim = null;
         if (command.IdempotencyKey is { } key)
         {
@@ -154,7 +167,7 @@ public sealed class CheckoutCommandHandler(
         }
 
         await db.SaveChangesAsync(ct);
-        await SpendTokenAsync(now, ct);
+        await SpendTokenAsync(at, ct);
         var result = new PaymentDto(payment.Id, [.. command.ReservationIds], userId, payment.Amount, now, account.Balance);
         if (claim is not null)
         {

@@ -90,7 +90,7 @@ public sealed class IssueQueueTokenCommandHandler(
             joinedSince = null;   // the line moved since it was read
         }
 
-        return new IssuedQueueToken(await queue.DescribeAsync(token, cancellationToken, joinedSince), Created: true);
+        return new IssuedQueueToken(await queue.DescribeAsync(token, joinedSince, cancellationToken), Created: true);
     }
 
     /// <summary>Before a scheduled opening, a place in its pre-queue (scored with the opening's secret seed); else a
