@@ -33,6 +33,13 @@ gate_totals() {
   grep -oE 'turns=[0-9]+ waitedMs=[0-9]+ heldMs=[0-9]+' "$BENCH_TMP/service.log" | tail -n 1 | tr -c '0-9\n' ' ' \
     | awk '{ print $1, $2, $3 }' | grep . || echo "0 0 0"
 }
+# longest_hold: the longest one writer held SQLite's write lock in this service's run, and when (its reporter logs the
+# longest of each second): a disk that stalls an fsync or a checkpoint for seconds shows here, not in the means.
+longest_hold() {
+  grep -oE '^\[[0-9:]+|longest hold this second [0-9]+ ms' "$BENCH_TMP/service.log" | paste - - 2>/dev/null \
+    | awk '$1 ~ /^\[/ && $NF == "ms" { t = substr($1, 2); ms = $(NF - 1); if (ms + 0 > max + 0) { max = ms; at = t } }
+           END { if (max != "") printf "longest hold of SQLite'"'"'s write lock: %d ms (at %s)\n", max, at }'
+}
 gate_delta() {
   awk -v what="$3" -v a="$1" -v b="$2" 'BEGIN { split(a, x, " "); split(b, y, " "); n = y[1] - x[1]
     if (n > 0) printf "%s: %d turns at the writer gate, mean wait %.1f ms, mean hold %.2f ms\n", what, n, (y[2] - x[2]) / n, (y[3] - x[3]) / n }'
@@ -166,6 +173,8 @@ run_provider() {
   fi
   local n_pay n_sold n_unbalanced
   read -r n_pay n_sold n_unbalanced <<<"$checks"
+  local longest=""
+  [[ "$provider" == sqlite ]] && longest="$(longest_hold)"
   stop_service
 
   # SQLite: the same charges on the same file with the writer gate off (writers sleep in SQLite's busy handler, as
@@ -228,6 +237,7 @@ run_provider() {
     echo
     gate_delta "$g0" "$g1" "charges"
     gate_delta "$g2" "$g3" "payments"
+    [[ -n "$longest" ]] && echo "$longest"
     echo "payment p50/p99: $(f_p50 "$pay") / $(f_p99 "$pay") ms; hold rush: $(f_201 "$rush") won, $(f_409 "$rush") × 409, $(f_other "$rush") other"
     echo "after: $n_pay payments (expected $((2 * PAY))), $n_sold seats sold, $n_unbalanced balances unequal to their history"
   } >>"$RESULTS"
@@ -237,6 +247,7 @@ run_provider() {
   [[ "$n_unbalanced" == 0 ]] || { log "[$provider] $n_unbalanced balances differ from their history"; ok=0; }
   for r in "$health" "$charge"; do
     [[ "$(f_non2xx "$r")" == 0 && "$(f_sockerr "$r")" == 0 ]] || { log "[$provider] failed requests in: $(cut -f1 <<<"$r")"; ok=0; }
+    (( $(f_req "$r") > 0 )) || { log "[$provider] no request answered in: $(cut -f1 <<<"$r") (a stall: see the longest hold)"; ok=0; }
   done
   [[ "$(f_other "$rush")" == 0 && "$(f_sockerr "$rush")" == 0 ]] || { log "[$provider] hold rush: answers other than 201/409"; ok=0; }
   [[ "$(f_other "$join")" == 0 && "$(f_sockerr "$join")" == 0 ]] || { log "[$provider] joins: answers other than 201/200"; ok=0; }

@@ -26,6 +26,7 @@ public sealed class SqliteWriterGate(TimeSpan patience)
     private long _waitedTicks;
     private long _heldTicks;
     private long _heldSince;   // written by the holder only
+    private long _longestHeldTicks;   // since the last TakeLongestHeldMs
 
     /// <summary>One gate per database file in this process (test hosts in one process each get their file's).</summary>
     public static SqliteWriterGate For(string fullPath, TimeSpan patience) =>
@@ -44,9 +45,19 @@ public sealed class SqliteWriterGate(TimeSpan patience)
 
     public bool Enter() => Took(Stopwatch.GetTimestamp(), _turn.Wait(patience));
 
+    /// <summary>The longest a turn was held since the last call (a stall shows here: one writer holding SQLite's lock
+    /// for seconds, an fsync or a checkpoint that the disk took that long over).</summary>
+    public long TakeLongestHeldMs() => Ms(Interlocked.Exchange(ref _longestHeldTicks, 0));
+
     public void Leave()
     {
-        Interlocked.Add(ref _heldTicks, Stopwatch.GetTimestamp() - _heldSince);
+        var held = Stopwatch.GetTimestamp() - _heldSince;
+        Interlocked.Add(ref _heldTicks, held);
+        if (held > Interlocked.Read(ref _longestHeldTicks))
+        {
+            Interlocked.Exchange(ref _longestHeldTicks, held);   // only the holder writes here; a report may miss one
+        }
+
         _turn.Release();
     }
 
@@ -82,10 +93,13 @@ public sealed class SqliteWriterGateReporter(SqliteWriterGate gate, ILogger<Sqli
             while (await timer.WaitForNextTickAsync(stoppingToken))
             {
                 var (turns, waited, held) = gate.Totals;
-                if (turns != last)
+                var longest = gate.TakeLongestHeldMs();
+                if (turns != last || longest > 0)
                 {
                     last = turns;
-                    logger.LogDebug("SQLite writer gate totals: turns={Turns} waitedMs={WaitedMs} heldMs={HeldMs}", turns, waited, held);
+                    logger.LogDebug(
+                        "SQLite writer gate totals: turns={Turns} waitedMs={WaitedMs} heldMs={HeldMs}; longest hold this second {LongestMs} ms",
+                        turns, waited, held, longest);
                 }
             }
         }
