@@ -40,16 +40,34 @@ public abstract class ConcertDbContext(DbContextOptions options) : DbContext(opt
 
     public DbSet<IdempotencyRecord> IdempotencyRecords => Set<IdempotencyRecord>();
 
-    public async Task<T> InTransactionAsync<T>(Func<CancellationToken, Task<T>> work, CancellationToken cancellationToken)
+    public Task<T> InTransactionAsync<T>(Func<CancellationToken, Task<T>> work, CancellationToken cancellationToken) =>
+        RunInTransactionAsync(work, keepTracked: false, cancellationToken);
+
+    public Task<T> InTransactionKeepingChangesAsync<T>(Func<CancellationToken, Task<T>> work, CancellationToken cancellationToken) =>
+        RunInTransactionAsync(work, keepTracked: true, cancellationToken);
+
+    private async Task<T> RunInTransactionAsync<T>(
+        Func<CancellationToken, Task<T>> work, bool keepTracked, CancellationToken cancellationToken)
     {
         var strategy = Database.CreateExecutionStrategy();
+        var attempts = 0;
         try
         {
             return await strategy.ExecuteAsync(
                 work,
                 async (_, w, ct) =>
                 {
-                    ChangeTracker.Clear();
+                    if (!keepTracked)
+                    {
+                        ChangeTracker.Clear();
+                    }
+                    else if (++attempts > 1)
+                    {
+                        // A transient failure rolled the first attempt back, and what was tracked for it may have been
+                        // accepted or half-written: read again rather than guess.
+                        throw new DbUpdateConcurrencyException("The unit was retried after a transient failure; read again.");
+                    }
+
                     await using var transaction = await Database.BeginTransactionAsync(ct);
                     T result;
                     try
@@ -74,48 +92,6 @@ public abstract class ConcertDbContext(DbContextOptions options) : DbContext(opt
         catch
         {
             // A failed unit leaves nothing tracked that a later step of the same request could save by accident.
-            ChangeTracker.Clear();
-            throw;
-        }
-    }
-
-    public async Task<T> InTransactionKeepingChangesAsync<T>(Func<CancellationToken, Task<T>> work, CancellationToken cancellationToken)
-    {
-        var strategy = Database.CreateExecutionStrategy();
-        var attempts = 0;
-        try
-        {
-            return await strategy.ExecuteAsync(
-                work,
-                async (_, w, ct) =>
-                {
-                    if (++attempts > 1)
-                    {
-                        // A transient failure rolled the first attempt back, and what was tracked for it may have been
-                        // accepted or half-written: read again rather than guess.
-                        throw new DbUpdateConcurrencyException("The unit was retried after a transient failure; read again.");
-                    }
-
-                    await using var transaction = await Database.BeginTransactionAsync(ct);
-                    T result;
-                    try
-                    {
-                        result = await w(ct);
-                    }
-                    catch
-                    {
-                        await RollBackQuietlyAsync(transaction);
-                        throw;
-                    }
-
-                    await transaction.CommitAsync(ct);
-                    return result;
-                },
-                verifySucceeded: null,
-                cancellationToken);
-        }
-        catch
-        {
             ChangeTracker.Clear();
             throw;
         }

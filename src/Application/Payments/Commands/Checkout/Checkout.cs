@@ -159,16 +159,30 @@ public sealed class CheckoutCommandHandler(
             return null;
         }
 
-        IdempotencyRecord? claim = null;
-        if (command.IdempotencyKey is { } key)
-        {
-            claim = IdempotencyRecord.Claim(userId, key, IdempotencyStore.Hash(command.Fingerprint()), now);
-            db.IdempotencyRecords.Add(claim);
-        }
-
+        var claim = AddClaim(command, userId, now);
         await db.SaveChangesAsync(ct);
         await SpendTokenAsync(at, ct);
-        var result = new PaymentDto(payment.Id, [.. command.ReservationIds], userId, payment.Amount, now, account.Balance);
+        return await AnsweredAsync(
+            claim, new PaymentDto(payment.Id, [.. command.ReservationIds], userId, payment.Amount, now, account.Balance), ct);
+    }
+
+    /// <summary>With an <c>Idempotency-Key</c>, its claim row, added (a request with the same key that committed first
+    /// fails its insert, and this one replays).</summary>
+    private IdempotencyRecord? AddClaim(CheckoutCommand command, long userId, DateTime now)
+    {
+        if (command.IdempotencyKey is not { } key)
+        {
+            return null;
+        }
+
+        var claim = IdempotencyRecord.Claim(userId, key, IdempotencyStore.Hash(command.Fingerprint()), now);
+        db.IdempotencyRecords.Add(claim);
+        return claim;
+    }
+
+    /// <summary>The answer, stored with the claim (if any) in the same transaction, for the key's replays.</summary>
+    private async Task<PaymentDto> AnsweredAsync(IdempotencyRecord? claim, PaymentDto result, CancellationToken ct)
+    {
         if (claim is not null)
         {
             claim.Complete(201, IdempotencyStore.Serialize(result));
@@ -193,12 +207,10 @@ public sealed class CheckoutCommandHandler(
     private async Task<PaymentDto> PayAsync(CheckoutCommand command, long userId, CancellationToken ct)
     {
         var now = clock.GetUtcNow().UtcDateTime;
-        IdempotencyRecord? claim = null;
-        if (command.IdempotencyKey is { } key)
+        var claim = AddClaim(command, userId, now);
+        if (claim is not null)
         {
-            claim = IdempotencyRecord.Claim(userId, key, IdempotencyStore.Hash(command.Fingerprint()), now);
-            db.IdempotencyRecords.Add(claim);
-            await db.SaveChangesAsync(ct);
+            await db.SaveChangesAsync(ct);   // first: a request with the same key waits on its unique index, then replays
         }
 
         await SpendTokenAsync(now, ct);
@@ -227,13 +239,6 @@ public sealed class CheckoutCommandHandler(
         db.BalanceEntries.Add(account.Pay(payment.Amount, db.PendingKeyOf(payment), now));
         await db.SaveChangesAsync(ct);
 
-        var result = new PaymentDto(payment.Id, [.. ids], userId, payment.Amount, now, account.Balance);
-        if (claim is not null)
-        {
-            claim.Complete(201, IdempotencyStore.Serialize(result));
-            await db.SaveChangesAsync(ct);
-        }
-
-        return result;
+        return await AnsweredAsync(claim, new PaymentDto(payment.Id, [.. ids], userId, payment.Amount, now, account.Balance), ct);
     }
 }
