@@ -169,7 +169,12 @@ public sealed class QueueService(
 
     /// <summary>Whether admission could take someone right now: not paused and under the cap (the room as this
     /// instance last read it, at most a second old; <see cref="AdmitAsync"/> decides under the lock).</summary>
-    public async Task<bool> HasFreeSlotAsync(CancellationToken cancellationToken)
+    public Task<bool> HasFreeSlotAsync(CancellationToken cancellationToken) => HasFreeSlotAsync(besides: 0, cancellationToken);
+
+    /// <summary>As <see cref="HasFreeSlotAsync(CancellationToken)"/>, not counting token <paramref name="besides"/>: a
+    /// joiner's own, which a concurrent admission pass (the worker's, another join's) may have let in since its insert.
+    /// Counted, it would fill the slot it took, and the joiner would be told "waiting" while its row says active.</summary>
+    public async Task<bool> HasFreeSlotAsync(long besides, CancellationToken cancellationToken)
     {
         var snapshot = await line.CurrentAsync(database, cancellationToken);
         var room = snapshot.Room;
@@ -187,7 +192,7 @@ public sealed class QueueService(
         }
 
         var now = Now;
-        var active = await db.QueueTokens.CountAsync(QueueTokenUpdates.ActiveAt(now), cancellationToken);
+        var active = await db.QueueTokens.Where(t => t.Id != besides).CountAsync(QueueTokenUpdates.ActiveAt(now), cancellationToken);
         return active < room.MaxActiveTokens;
     }
 

@@ -56,7 +56,7 @@ public sealed class IssueQueueTokenCommandHandler(
 
             if (live is not null)
             {
-                if (live.Status == QueueTokenStatus.Waiting && await queue.HasFreeSlotAsync(cancellationToken))
+                if (live.Status == QueueTokenStatus.Waiting && await queue.HasFreeSlotAsync(live.Id, cancellationToken))
                 {
                     // A concurrent join by this user inserted it a moment ago and is about to admit it. Admitting
                     // here too (FIFO and idempotent) keeps every answer for a free slot "active", as the first is.
@@ -82,7 +82,7 @@ public sealed class IssueQueueTokenCommandHandler(
         }
 
         metrics.Joined();
-        if (token.Status == QueueTokenStatus.Waiting && await queue.HasFreeSlotAsync(cancellationToken))
+        if (token.Status == QueueTokenStatus.Waiting && await queue.HasFreeSlotAsync(token.Id, cancellationToken))
         {
             // Admitted in this very request, perhaps — by this pass or a concurrent join's: the row says.
             await queue.AdmitAsync(cancellationToken);
