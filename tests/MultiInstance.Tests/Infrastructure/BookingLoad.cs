@@ -385,12 +385,11 @@ public sealed class BookingLoad(LoadClient client, PostgresDatabase database, Bo
         {
             await Task.Delay(100);
             var same = client.Alive.FirstOrDefault(i => i.Name == after.Instance);
-            if (same is null)
-            {
-                break;
-            }
-
-            after = await client.PollAsync(same, userId, token);
+            // The instance that answered from its copy was killed before the change could show there: its last answer
+            // proves nothing either way, so a live one is asked (and polled until it shows the change).
+            after = same is null
+                ? await WithFailover(at => client.PollAsync(at, userId, token), client.Pick(random))
+                : await client.PollAsync(same, userId, token);
         }
 
         return after;
