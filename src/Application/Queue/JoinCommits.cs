@@ -126,9 +126,8 @@ public sealed class JoinCommits(IServiceScopeFactory scopes, ILogger<JoinCommits
         return JoinedSince.EarlierRounds(
             first, earlierThan, await ReadAsync(inLine.Where(t => t.Id > first && t.Round + 0 < earlierThan)).ConfigureAwait(false));
 
-        static async Task<List<WaitingLine.LineEntry>> ReadAsync(IQueryable<QueueToken> rows) =>
-            (await rows.Select(t => new { t.Id, t.Status, t.Round, t.DrawKey }).ToListAsync().ConfigureAwait(false))
-            .ConvertAll(t => new WaitingLine.LineEntry(t.Id, t.Status, t.Round, t.DrawKey));
+        static Task<WaitingLine.LineEntry[]> ReadAsync(IQueryable<QueueToken> rows) =>
+            rows.Select(t => new WaitingLine.LineEntry(t.Id, t.Status, t.Round, t.DrawKey)).ToArrayAsync();
     }
 
     private async Task WriteOneByOneAsync(IConcertDbContext db, IReadOnlyList<Pending> batch)

@@ -28,10 +28,9 @@ public sealed class JoinedSince
     /// <see cref="From"/> was.</summary>
     public long EarlierThan { get; }
 
-    public static JoinedSince Every(long from, IEnumerable<LineEntry> rows) => new(from, long.MaxValue, [.. rows]);
+    public static JoinedSince Every(long from, LineEntry[] rows) => new(from, long.MaxValue, rows);
 
-    public static JoinedSince EarlierRounds(long from, long earlierThan, IEnumerable<LineEntry> rows) =>
-        new(from, earlierThan, [.. rows]);
+    public static JoinedSince EarlierRounds(long from, long earlierThan, LineEntry[] rows) => new(from, earlierThan, rows);
 
     /// <summary>Of the tokens in line above <paramref name="maxId"/>, how many stand ahead of this key; null when the
     /// rows read cannot tell (not all of them were read).</summary>

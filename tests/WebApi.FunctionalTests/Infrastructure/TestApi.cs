@@ -3,9 +3,12 @@ using System.Text.Json;
 using Concert.Application.Common.Interfaces;
 using Concert.Application.Maintenance;
 using Concert.Application.Queue;
+using Concert.Infrastructure.Persistence;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
@@ -27,6 +30,11 @@ public sealed class TestApiOptions
 
     /// <summary>Extra test services, e.g. a log sink (Serilog reads every registered <c>ILogEventSink</c>).</summary>
     public List<Action<IServiceCollection>> Services { get; } = [];
+
+    /// <summary>Adds an EF Core interceptor to the service's database context, whichever provider the run uses.</summary>
+    public void Intercept(IInterceptor interceptor) => Services.Add(s => s
+        .ConfigureDbContext<SqliteConcertDbContext>(b => b.AddInterceptors(interceptor))
+        .ConfigureDbContext<PostgresConcertDbContext>(b => b.AddInterceptors(interceptor)));
 }
 
 /// <summary>

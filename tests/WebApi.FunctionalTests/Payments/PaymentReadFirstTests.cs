@@ -1,11 +1,6 @@
-using System.Data.Common;
 using System.Net;
-using Concert.Infrastructure.Persistence;
 using Concert.WebApi.FunctionalTests.Infrastructure;
 using Concert.WebApi.FunctionalTests.Reservations;
-using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Diagnostics;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace Concert.WebApi.FunctionalTests.Payments;
 
@@ -22,7 +17,7 @@ public sealed class PaymentReadFirstTests
     public async Task A_charge_committed_between_the_payments_read_and_its_write_is_not_lost()
     {
         SkipOnPostgres();
-        var meddle = new AfterReadOutsideTransaction("FROM \"Accounts\"");
+        var meddle = AfterAccountRead();
         await using var api = await StartAsync(meddle);
         var (userId, token) = await api.Client.BuyerAsync(300_000);
         var reservationId = await api.Client.HoldIdAsync(token, 1);
@@ -46,8 +41,7 @@ public sealed class PaymentReadFirstTests
     public async Task A_hold_cancelled_between_the_payments_read_and_its_write_is_not_sold()
     {
         SkipOnPostgres();
-        // After the last read (the account), so the reservation and seat as read reach the write.
-        var meddle = new AfterReadOutsideTransaction("FROM \"Accounts\"");
+        var meddle = AfterAccountRead();
         await using var api = await StartAsync(meddle);
         var (userId, token) = await api.Client.BuyerAsync(300_000);
         var reservationId = await api.Client.HoldIdAsync(token, 2);
@@ -69,7 +63,7 @@ public sealed class PaymentReadFirstTests
     public async Task A_hold_that_lapses_while_the_payment_waits_for_the_write_lock_is_not_sold()
     {
         SkipOnPostgres();
-        var meddle = new AfterReadOutsideTransaction("FROM \"Accounts\"");
+        var meddle = AfterAccountRead();
         await using var api = await StartAsync(meddle);
         var (userId, token) = await api.Client.BuyerAsync(300_000);
         var reservationId = await api.Client.HoldIdAsync(token, 3);
@@ -97,33 +91,12 @@ public sealed class PaymentReadFirstTests
         }
     }
 
-    private static Task<TestApi> StartAsync(AfterReadOutsideTransaction meddle) => TestApi.StartAsync(o =>
+    /// <summary>After the last of the payment's reads (the account), so the rows as read reach the write.</summary>
+    private static OnceAfterRead AfterAccountRead() => new(sql => sql.Contains("FROM \"Accounts\"", StringComparison.Ordinal));
+
+    private static Task<TestApi> StartAsync(OnceAfterRead meddle) => TestApi.StartAsync(o =>
     {
         o.MaxActiveTokens = 10;
-        o.Services.Add(s => s.ConfigureDbContext<SqliteConcertDbContext>(b => b.AddInterceptors(meddle)));
+        o.Intercept(meddle);
     });
-
-    /// <summary>Once armed, runs the given change (another request, committed) right after the next read of
-    /// <c>table</c> that runs outside a transaction, while the reader is still open.</summary>
-    private sealed class AfterReadOutsideTransaction(string from) : DbCommandInterceptor
-    {
-        private Func<Task>? _change;
-
-        public bool Fired { get; private set; }
-
-        public void Arm(Func<Task> change) => _change = change;
-
-        public override async ValueTask<DbDataReader> ReaderExecutedAsync(
-            DbCommand command, CommandExecutedEventData eventData, DbDataReader result, CancellationToken cancellationToken = default)
-        {
-            if (command.Transaction is null && command.CommandText.Contains(from, StringComparison.Ordinal)
-                && Interlocked.Exchange(ref _change, null) is { } change)
-            {
-                await change();
-                Fired = true;
-            }
-
-            return result;
-        }
-    }
 }

@@ -1,10 +1,7 @@
 using System.Collections.Concurrent;
 using System.Data.Common;
-using Concert.Infrastructure.Persistence;
 using Concert.WebApi.FunctionalTests.Infrastructure;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace Concert.WebApi.FunctionalTests.Queue;
 
@@ -23,8 +20,7 @@ public sealed class JoinPlaceReadTests
         {
             o.MaxActiveTokens = 1;
             o.Settings["Queue:LineReadInterval"] = "01:00:00";   // the copy stays as the first admission read it
-            o.Services.Add(s => s.ConfigureDbContext<SqliteConcertDbContext>(b => b.AddInterceptors(statements)));
-            o.Services.Add(s => s.ConfigureDbContext<PostgresConcertDbContext>(b => b.AddInterceptors(statements)));
+            o.Intercept(statements);
         });
         await api.Client.NewUserJoinsAsync();   // admitted: the room is full from here on
         statements.Clear();
