@@ -15,7 +15,9 @@ public static class DependencyInjection
     /// <summary>Application services. The mediator itself is registered by the host (its generator lives there).</summary>
     public static IServiceCollection AddApplication(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddValidatorsFromAssembly(typeof(DependencyInjection).Assembly, includeInternalTypes: true);
+        // Validators hold only their rules (and options read once), so one of each serves every request: building the
+        // rules took 1.4 % of the service's CPU in a payment rush when each request built its own.
+        services.AddValidatorsFromAssembly(typeof(DependencyInjection).Assembly, ServiceLifetime.Singleton, includeInternalTypes: true);
         services.Configure<QueueOptions>(configuration.GetSection(QueueOptions.Section));
         services.Configure<ReservationOptions>(configuration.GetSection(ReservationOptions.Section));
         services.Configure<PaymentOptions>(configuration.GetSection(PaymentOptions.Section));
