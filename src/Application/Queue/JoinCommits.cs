@@ -55,12 +55,7 @@ public sealed class JoinCommits(IServiceScopeFactory scopes, ILogger<JoinCommits
         var db = scope.ServiceProvider.GetRequiredService<IConcertDbContext>();
         try
         {
-            foreach (var pending in batch)
-            {
-                db.QueueTokens.Add(pending.Item.Token);
-            }
-
-            await db.SaveChangesAsync(CancellationToken.None).ConfigureAwait(false);
+            await db.InsertTokensAsync([.. batch.Select(p => p.Item.Token)], CancellationToken.None).ConfigureAwait(false);
             Committed();
         }
         catch (Exception e) when (batch.Count == 1)
@@ -70,9 +65,8 @@ public sealed class JoinCommits(IServiceScopeFactory scopes, ILogger<JoinCommits
         }
         catch (DbUpdateException e)
         {
-            // The whole commit rolled back; EF put back the keys it had been given. Each row alone, below.
+            // Nothing of the commit was written. Each row alone, below.
             logger.LogDebug(e, "A commit of {Count} joins failed; writing them one by one", batch.Count);
-            db.ClearChanges();
             await WriteOneByOneAsync(db, batch).ConfigureAwait(false);
             return;
         }
@@ -136,18 +130,13 @@ public sealed class JoinCommits(IServiceScopeFactory scopes, ILogger<JoinCommits
         {
             try
             {
-                db.QueueTokens.Add(pending.Item.Token);
-                await db.SaveChangesAsync(CancellationToken.None).ConfigureAwait(false);
+                await db.InsertTokensAsync([pending.Item.Token], CancellationToken.None).ConfigureAwait(false);
                 Committed();
                 pending.Done.TrySetResult();
             }
             catch (Exception e)
             {
                 pending.Done.TrySetException(e);
-            }
-            finally
-            {
-                db.ClearChanges();
             }
         }
     }

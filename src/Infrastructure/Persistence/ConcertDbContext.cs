@@ -6,6 +6,9 @@ using Concert.Domain.Queue;
 using Concert.Domain.Reservations;
 using Concert.Domain.Users;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 
 namespace Concert.Infrastructure.Persistence;
@@ -114,6 +117,90 @@ public abstract class ConcertDbContext(DbContextOptions options) : DbContext(opt
     }
 
     public void ClearChanges() => ChangeTracker.Clear();
+
+    public async Task InsertTokensAsync(IReadOnlyList<QueueToken> tokens, CancellationToken cancellationToken)
+    {
+        if (tokens.Count == 0)
+        {
+            return;
+        }
+
+        var insert = InsertsReturningKeys ? TokenInsert.For(Model) : null;
+        if (insert is null)
+        {
+            try
+            {
+                QueueTokens.AddRange(tokens);
+                await SaveChangesAsync(cancellationToken);
+            }
+            finally
+            {
+                ChangeTracker.Clear();
+            }
+
+            return;
+        }
+
+        // Inside the provider's execution strategy, as SaveChanges would be: a transient failure (PostgreSQL) sends the
+        // statement again, unless the rows turn out to be there already.
+        await Database.CreateExecutionStrategy().ExecuteAsync(
+            tokens,
+            async (_, rows, ct) => await InsertReturningAsync(insert, rows, ct),
+            async (_, rows, ct) => new ExecutionResult<bool>(await FoundAsync(rows, ct), true),
+            cancellationToken);
+    }
+
+    private async Task<bool> InsertReturningAsync(TokenInsert insert, IReadOnlyList<QueueToken> tokens, CancellationToken cancellationToken)
+    {
+        // Sent as ExecuteSqlRaw sends its statement (interceptors, the command log, this context's connection), but
+        // read: the query pipeline would add its own compilation, and its own error log for an expected refusal.
+        await using var factory = Database.GetDbConnection().CreateCommand();
+        var (sql, parameters) = insert.Build(tokens, factory, Q);
+        var command = this.GetService<IRawSqlCommandBuilder>().Build(sql, parameters, Model);
+        var connection = this.GetService<IRelationalConnection>();
+        var ids = new Dictionary<string, long>(tokens.Count, StringComparer.Ordinal);
+        try
+        {
+            await connection.OpenAsync(cancellationToken);
+            try
+            {
+                await using var reader = await command.RelationalCommand.ExecuteReaderAsync(
+                    new RelationalCommandParameterObject(connection, command.ParameterValues, null, this,
+                        this.GetService<IRelationalCommandDiagnosticsLogger>(), CommandSource.SaveChanges),
+                    cancellationToken);
+                while (await reader.ReadAsync(cancellationToken))
+                {
+                    ids.Add(reader.DbDataReader.GetString(1), reader.DbDataReader.GetInt64(0));
+                }
+            }
+            finally
+            {
+                await connection.CloseAsync();
+            }
+        }
+        catch (System.Data.Common.DbException e)
+        {
+            // As SaveChanges reports it: IsUniqueViolation reads the provider's exception inside, and the execution
+            // strategy looks inside for a transient one.
+            throw new DbUpdateException("Inserting the queue tokens failed; none was written.", e);
+        }
+
+        return TokenInsert.SetIds(tokens, ids)
+            ? true
+            : throw new InvalidOperationException($"The insert of {tokens.Count} queue tokens returned {ids.Count} rows.");
+    }
+
+    /// <summary>After a failure whose outcome is unknown: whether every token was written after all (their ids set).</summary>
+    private async Task<bool> FoundAsync(IReadOnlyList<QueueToken> tokens, CancellationToken cancellationToken)
+    {
+        var values = tokens.Select(t => t.Token).ToList();
+        var ids = await QueueTokens.AsNoTracking().Where(t => values.Contains(t.Token))
+            .ToDictionaryAsync(t => t.Token, t => t.Id, StringComparer.Ordinal, cancellationToken);
+        return TokenInsert.SetIds(tokens, ids);
+    }
+
+    /// <summary>Whether one INSERT of many rows can return each row's generated key (RETURNING).</summary>
+    protected virtual bool InsertsReturningKeys => true;
 
     public long PendingKeyOf<TEntity>(TEntity entity)
         where TEntity : class

@@ -20,6 +20,9 @@ public sealed class SqlServerConcertDbContext(DbContextOptions<SqlServerConcertD
 
     protected override string Q(string identifier) => $"[{identifier}]";
 
+    // OUTPUT INSERTED of a multi-row insert is possible, but EF's own MERGE does it with care for triggers and order.
+    protected override bool InsertsReturningKeys => false;
+
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         base.OnModelCreating(modelBuilder);

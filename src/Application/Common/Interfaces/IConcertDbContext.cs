@@ -59,6 +59,14 @@ public interface IConcertDbContext
     /// </summary>
     bool OneWriterAtATime { get; }
 
+    /// <summary>
+    /// Inserts new tokens, all or none, and gives each the id the database chose; a refused row (the unique live user)
+    /// fails them all with a <see cref="DbUpdateException"/>, as <c>SaveChanges</c> would. One statement where the
+    /// provider can return generated keys from a multi-row insert (SQLite, PostgreSQL), which costs a fraction of
+    /// EF's per-row update pipeline; <c>SaveChanges</c> elsewhere. The tokens are not tracked afterwards.
+    /// </summary>
+    Task InsertTokensAsync(IReadOnlyList<QueueToken> tokens, CancellationToken cancellationToken);
+
     /// <summary>Whether the failure is a unique-constraint violation (each provider reports it its own way).</summary>
     bool IsUniqueViolation(DbUpdateException exception);
 

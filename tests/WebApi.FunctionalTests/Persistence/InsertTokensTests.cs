@@ -1,0 +1,129 @@
+using Concert.Application.Common.Interfaces;
+using Concert.Domain.Queue;
+using Concert.Infrastructure.Persistence;
+using Concert.WebApi.FunctionalTests.Infrastructure;
+using Concert.WebApi.FunctionalTests.Queue;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Concert.WebApi.FunctionalTests.Persistence;
+
+/// <summary>
+/// <see cref="IConcertDbContext.InsertTokensAsync"/> writes tokens with one statement of its own, below EF's update
+/// pipeline, so every column it writes must read back through EF exactly as SaveChanges would have written it
+/// (UTC timestamps, enums, nulls), and each token must get its own row's id.
+/// </summary>
+public sealed class InsertTokensTests
+{
+    [Fact]
+    public async Task Tokens_inserted_together_read_back_as_written_each_with_its_own_id()
+    {
+        await using var api = await TestApi.StartAsync();
+        var users = new List<long>();
+        for (var i = 0; i < 4; i++)
+        {
+            users.Add(await api.Client.CreateUserAsync($"Inserted {i}"));
+        }
+
+        // Whole milliseconds: PostgreSQL keeps microseconds, .NET ticks are a tenth of that.
+        var now = DateTime.SpecifyKind(new DateTime(api.Clock.GetUtcNow().UtcDateTime.Ticks / 10_000 * 10_000), DateTimeKind.Utc);
+        var waiting = QueueToken.Issue(users[0], now, round: 3);
+        var active = QueueToken.Issue(users[1], now);
+        active.Activate(now.AddSeconds(1), TimeSpan.FromMinutes(10));
+        var expired = QueueToken.Issue(users[2], now);
+        expired.Expire(now.AddSeconds(2));
+        var plain = QueueToken.Issue(users[3], now.AddMilliseconds(7));
+        QueueToken[] tokens = [waiting, active, expired, plain];
+
+        await api.InScopeAsync(async sp =>
+        {
+            await sp.GetRequiredService<IConcertDbContext>().InsertTokensAsync(tokens, CancellationToken.None);
+            return 0;
+        });
+
+        Assert.Equal(tokens.Length, tokens.Select(t => t.Id).Where(id => id > 0).Distinct().Count());
+        var rows = await api.InScopeAsync(sp => sp.GetRequiredService<IConcertDbContext>().QueueTokens.AsNoTracking()
+            .Where(t => users.Contains(t.UserId)).ToListAsync());
+        Assert.Equal(tokens.Length, rows.Count);
+        foreach (var token in tokens)
+        {
+            var row = Assert.Single(rows, r => r.Id == token.Id);
+            foreach (var property in typeof(QueueToken).GetProperties().Where(p => p.CanRead && p.GetIndexParameters().Length == 0))
+            {
+                Assert.True(Equals(property.GetValue(token), property.GetValue(row)),
+                    $"{property.Name} of token {token.Id}: wrote {property.GetValue(token)}, read {property.GetValue(row)}");
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Each_column_is_stored_as_SaveChanges_stores_it()
+    {
+        await using var api = await TestApi.StartAsync();
+        var (one, two) = (await api.Client.CreateUserAsync("Raw"), await api.Client.CreateUserAsync("Tracked"));
+        var now = api.Clock.GetUtcNow().UtcDateTime;
+        var inserted = QueueToken.Issue(one, now, round: 2);
+        inserted.Activate(now.AddSeconds(1), TimeSpan.FromMinutes(10));
+        var saved = QueueToken.Issue(two, now, round: 2);
+        saved.Activate(now.AddSeconds(1), TimeSpan.FromMinutes(10));
+
+        var stored = await api.InScopeAsync(async sp =>
+        {
+            var db = sp.GetRequiredService<ConcertDbContext>();
+            await db.InsertTokensAsync([inserted], CancellationToken.None);
+            db.QueueTokens.Add(saved);
+            await db.SaveChangesAsync();
+            return (await StoredAsync(db, inserted.Id), await StoredAsync(db, saved.Id));
+        });
+
+        foreach (var (column, value) in stored.Item2)
+        {
+            if (column is not ("Id" or "Token" or "UserId" or "LiveUserId"))
+            {
+                Assert.True(Equals(value, stored.Item1[column]), $"{column}: SaveChanges stored {value}, the insert {stored.Item1[column]}");
+            }
+        }
+    }
+
+    [Fact]
+    public async Task A_refused_row_writes_none_of_its_statement_and_says_why()
+    {
+        await using var api = await TestApi.StartAsync();
+        var (joined, fresh) = (await api.Client.CreateUserAsync("Joined"), await api.Client.CreateUserAsync("Fresh"));
+        await api.Client.JoinQueueAsync(joined);
+        var now = api.Clock.GetUtcNow().UtcDateTime;
+        QueueToken[] tokens = [QueueToken.Issue(fresh, now), QueueToken.Issue(joined, now)];
+
+        var refused = await api.InScopeAsync(async sp =>
+        {
+            var db = sp.GetRequiredService<IConcertDbContext>();
+            var e = await Assert.ThrowsAsync<DbUpdateException>(() => db.InsertTokensAsync(tokens, CancellationToken.None));
+            return db.IsUniqueViolation(e);
+        });
+
+        Assert.True(refused, "the live user's unique index refused the second token, and the caller can tell");
+        Assert.DoesNotContain(await api.TokensAsync(), r => r.UserId == fresh);
+        Assert.All(tokens, t => Assert.Equal(0, t.Id));
+        // SQLite: the writer's turn came back with the failed statement.
+        Assert.True(api.Services.GetService<SqliteWriterGate>()?.IsFree ?? true, "the failed insert kept its writer turn");
+    }
+
+    /// <summary>The row as the provider returns it, column by column, read with plain ADO.NET.</summary>
+    private static async Task<Dictionary<string, object>> StoredAsync(ConcertDbContext db, long id)
+    {
+        var connection = db.Database.GetDbConnection();
+        await db.Database.OpenConnectionAsync();
+        try
+        {
+            await using var command = connection.CreateCommand();
+            command.CommandText = $"""SELECT * FROM "QueueTokens" WHERE "Id" = {id}""";
+            await using var reader = await command.ExecuteReaderAsync();
+            Assert.True(await reader.ReadAsync());
+            return Enumerable.Range(0, reader.FieldCount).ToDictionary(reader.GetName, reader.GetValue);
+        }
+        finally
+        {
+            await db.Database.CloseConnectionAsync();
+        }
+    }
+}
