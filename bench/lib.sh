@@ -40,7 +40,8 @@ bench_cleanup() {
     wait "$BENCH_PID" 2>/dev/null || true
   fi
   if [[ $rc -ne 0 && -n "$BENCH_TMP" && -f "$BENCH_TMP/service.log" ]]; then
-    log "service log (last 40 lines):"
+    cp "$BENCH_TMP/service.log" "${BENCH_FAILED_LOG:=/tmp/concert-bench-failed-service.log}" 2>/dev/null || true
+    log "service log (last 40 lines; all of it kept in $BENCH_FAILED_LOG):"
     grep -v -e '^   at ' -e '^--- End of' "$BENCH_TMP/service.log" | tail -n 40 >&2 || true
   fi
   [[ -n "$BENCH_TMP" ]] && rm -rf "$BENCH_TMP"

@@ -33,11 +33,14 @@ gate_totals() {
   grep -oE 'turns=[0-9]+ waitedMs=[0-9]+ heldMs=[0-9]+' "$BENCH_TMP/service.log" | tail -n 1 | tr -c '0-9\n' ' ' \
     | awk '{ print $1, $2, $3 }' | grep . || echo "0 0 0"
 }
-# longest_hold: the longest one writer held SQLite's write lock in this service's run, and when (its reporter logs the
-# longest of each second): a disk that stalls an fsync or a checkpoint for seconds shows here, not in the means.
+# longest_hold FROM UNTIL: the longest one writer held SQLite's write lock in this service's run, and when, from the
+# reporter's line of each second (HH:MM:SS) in [FROM, UNTIL): the measurements through the API. The seeding before them
+# and the raw baselines after them write to the same file from another process, and a service writer then waits for
+# SQLite's own lock while it holds its turn. A disk that stalls an fsync or a checkpoint for seconds shows here, not
+# in the means.
 longest_hold() {
-  grep -oE '^\[[0-9:]+|longest hold this second [0-9]+ ms' "$BENCH_TMP/service.log" | paste - - 2>/dev/null \
-    | awk '$1 ~ /^\[/ && $NF == "ms" { t = substr($1, 2); ms = $(NF - 1); if (ms + 0 > max + 0) { max = ms; at = t } }
+  sed -nE 's/^\[([0-9:]+) .*longest hold this second ([0-9]+) ms.*/\1 \2/p' "$BENCH_TMP/service.log" \
+    | awk -v from="$1" -v until="$2" '$1 >= from && $1 < until && $2 + 0 > max + 0 { max = $2; at = $1 }
            END { if (max != "") printf "longest hold of SQLite'"'"'s write lock: %d ms (at %s)\n", max, at }'
 }
 gate_delta() {
@@ -95,6 +98,8 @@ run_provider() {
   jq -r .id $(seq -f "$BENCH_TMP/hold/%g.json" 1 "$PAY") >"$BENCH_TMP/reservations.txt"
 
   # /health/live, the ceiling of this host and client, with wrk.
+  local api_start
+  api_start="$(date +%H:%M:%S)"
   wrk_warm /health/live
   local health
   health="$(wrk_run "/health/live (wrk)" /health/live)"
@@ -151,6 +156,9 @@ run_provider() {
   live="$(timed_batch "/health/live x $measured (the payments' client)" "$BENCH_TMP/live.cfg" "$BENCH_TMP/live.out")"
   log "$(table_row "$live")"
 
+  local api_done
+  sleep 1.1   # the reporter's line for the last second of the payments is in, and earlier than this
+  api_done="$(date +%H:%M:%S)"
   # Raw baselines, the service idle beside them.
   log "[$provider] raw baselines ($BENCH_CONNECTIONS connections)"
   local raw_insert raw_charge raw_pay raw_hold
@@ -174,7 +182,7 @@ run_provider() {
   local n_pay n_sold n_unbalanced
   read -r n_pay n_sold n_unbalanced <<<"$checks"
   local longest=""
-  [[ "$provider" == sqlite ]] && longest="$(longest_hold)"
+  [[ "$provider" == sqlite ]] && longest="$(longest_hold "$api_start" "$api_done")"
   stop_service
 
   # SQLite: the same charges on the same file with the writer gate off (writers sleep in SQLite's busy handler, as

@@ -17,7 +17,7 @@ namespace Concert.Infrastructure.Persistence;
 /// takes SQLite's own lock). A writer that waits longer than the patience goes ahead without a turn and falls back
 /// to the busy handler, so a turn never leaked (or another process on the same file) can stall anyone for good.
 /// </summary>
-public sealed class SqliteWriterGate(TimeSpan patience)
+public sealed class SqliteWriterGate(TimeSpan patience, string? path = null)
 {
     private static readonly ConcurrentDictionary<string, SqliteWriterGate> PerFile = new(StringComparer.Ordinal);
 
@@ -30,7 +30,27 @@ public sealed class SqliteWriterGate(TimeSpan patience)
 
     /// <summary>One gate per database file in this process (test hosts in one process each get their file's).</summary>
     public static SqliteWriterGate For(string fullPath, TimeSpan patience) =>
-        PerFile.GetOrAdd(fullPath, _ => new SqliteWriterGate(patience));
+        PerFile.GetOrAdd(fullPath, _ => new SqliteWriterGate(patience, fullPath));
+
+    /// <summary>The size of the database's write-ahead log now, in bytes (0 when unknown): a log that grows without
+    /// being copied back makes the commit that finally copies it long.</summary>
+    public long WriteAheadLogBytes
+    {
+        get
+        {
+            try
+            {
+                return path is not null && new FileInfo(path + "-wal") is { Exists: true } wal ? wal.Length : 0;
+            }
+            catch (IOException)
+            {
+                return 0;
+            }
+        }
+    }
+
+    /// <summary>How long the turn held now has been held (0 when free).</summary>
+    public long CurrentHoldMs => IsFree ? 0 : Ms(Stopwatch.GetTimestamp() - Volatile.Read(ref _heldSince));
 
     /// <summary>Turns taken, time spent waiting for them and time they were held, since start (for the writes bench:
     /// how long writers queue for SQLite's lock, and how long each holds it).</summary>
@@ -76,16 +96,17 @@ public sealed class SqliteWriterGate(TimeSpan patience)
     private static long Ms(long ticks) => ticks * 1000 / Stopwatch.Frequency;
 }
 
-/// <summary>Every second with writes, at Debug: the gate's totals (bench/writes reads them from the log).</summary>
+/// <summary>
+/// Every second with writes, at Debug: the gate's totals (bench/writes reads them from the log). A writer that holds
+/// SQLite's write lock for a second or more — every other writer of the file waits meanwhile — is a warning, with the
+/// write-ahead log's size: a stall says when it happened and whether a long log was being copied back.
+/// </summary>
 public sealed class SqliteWriterGateReporter(SqliteWriterGate gate, ILogger<SqliteWriterGateReporter> logger) : BackgroundService
 {
+    private const long StallMs = 1_000;
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        if (!logger.IsEnabled(LogLevel.Debug))
-        {
-            return;
-        }
-
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1));
         long last = -1;
         try
@@ -94,12 +115,20 @@ public sealed class SqliteWriterGateReporter(SqliteWriterGate gate, ILogger<Sqli
             {
                 var (turns, waited, held) = gate.Totals;
                 var longest = gate.TakeLongestHeldMs();
-                if (turns != last || longest > 0)
+                var holding = gate.CurrentHoldMs;
+                if (longest >= StallMs || holding >= StallMs)
+                {
+                    logger.LogWarning(
+                        "SQLite's write lock was held {LongestMs} ms by one writer in the last second, and the turn held now has been held {HoldingMs} ms; the write-ahead log is {WalBytes} bytes",
+                        longest, holding, gate.WriteAheadLogBytes);
+                }
+
+                if (logger.IsEnabled(LogLevel.Debug) && (turns != last || longest > 0))
                 {
                     last = turns;
                     logger.LogDebug(
-                        "SQLite writer gate totals: turns={Turns} waitedMs={WaitedMs} heldMs={HeldMs}; longest hold this second {LongestMs} ms",
-                        turns, waited, held, longest);
+                        "SQLite writer gate totals: turns={Turns} waitedMs={WaitedMs} heldMs={HeldMs}; longest hold this second {LongestMs} ms; write-ahead log {WalBytes} bytes",
+                        turns, waited, held, longest, gate.WriteAheadLogBytes);
                 }
             }
         }
@@ -134,12 +163,7 @@ public sealed class SqliteWriterGateInterceptor(SqliteWriterGate gate)
         DbConnection connection, TransactionStartingEventData eventData, InterceptionResult<DbTransaction> result)
     {
         var turn = Turns.GetOrCreateValue(connection);
-        if (turn.Held == Held.No && gate.Enter())
-        {
-            turn.Held = Held.Transaction;
-        }
-
-        return result;
+        return turn.Held == Held.No && gate.Enter() ? BeginHoldingTurn(connection, eventData, turn) : result;
     }
 
     public async ValueTask<InterceptionResult<DbTransaction>> TransactionStartingAsync(
@@ -147,12 +171,30 @@ public sealed class SqliteWriterGateInterceptor(SqliteWriterGate gate)
         CancellationToken cancellationToken = default)
     {
         var turn = Turns.GetOrCreateValue(connection);
-        if (turn.Held == Held.No && await gate.EnterAsync(cancellationToken))
-        {
-            turn.Held = Held.Transaction;
-        }
+        return turn.Held == Held.No && await gate.EnterAsync(cancellationToken)
+            ? BeginHoldingTurn(connection, eventData, turn)
+            : result;
+    }
 
-        return result;
+    /// <summary>
+    /// Begins the transaction here, once the turn is taken, rather than letting EF begin it with the caller's
+    /// cancellation token: EF reports no failed begin, so a request cancelled between its turn and its BEGIN (as every
+    /// request in flight is when a client goes away) left the turn on this connection until the pooled context's
+    /// connection next closed, and every writer waited out its patience (the ~10 s write stalls of docs/writes.md).
+    /// Microsoft.Data.Sqlite begins synchronously in any case.
+    /// </summary>
+    private InterceptionResult<DbTransaction> BeginHoldingTurn(DbConnection connection, TransactionStartingEventData eventData, Turn turn)
+    {
+        turn.Held = Held.Transaction;
+        try
+        {
+            return InterceptionResult<DbTransaction>.SuppressWithResult(connection.BeginTransaction(eventData.IsolationLevel));
+        }
+        catch
+        {
+            Release(connection);
+            throw;
+        }
     }
 
     public void TransactionCommitted(DbTransaction transaction, TransactionEndEventData eventData) =>

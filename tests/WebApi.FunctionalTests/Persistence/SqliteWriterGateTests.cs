@@ -1,9 +1,12 @@
+using System.Data.Common;
 using System.Net;
 using System.Net.Http.Json;
 using Concert.Infrastructure.Persistence;
 using Concert.WebApi.FunctionalTests.Infrastructure;
 using Concert.WebApi.FunctionalTests.Reservations;
 using Concert.WebApi.FunctionalTests.Users;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Concert.WebApi.FunctionalTests.Persistence;
@@ -41,6 +44,55 @@ public sealed class SqliteWriterGateTests
         // Background workers take turns too; a turn kept for good would never come back.
         Assert.True(await EventuallyFreeAsync(gate), "a writer kept its turn");
         Assert.Equal(100_000_000, await api.Client.BalanceAsync(userId));
+    }
+
+    [Fact]
+    public async Task A_transaction_cancelled_between_its_turn_and_its_begin_leaves_no_turn_behind()
+    {
+        var cancelAtBegin = new CancelAtBegin();
+        await using var api = await TestApi.StartAsync(o => o.Intercept(cancelAtBegin));
+        var gate = api.Services.GetService<SqliteWriterGate>();
+        Assert.SkipWhen(gate is null, "The writer gate is SQLite's alone.");
+
+        // The caller goes away (its token is cancelled) once the gate has given it the turn, before BEGIN: what every
+        // request waiting in line meets when its client disconnects.
+        using var cancel = new CancellationTokenSource();
+        await api.InScopeAsync(async sp =>
+        {
+            var db = sp.GetRequiredService<ConcertDbContext>();
+            cancelAtBegin.Arm(cancel);
+            try
+            {
+                await using var transaction = await db.Database.BeginTransactionAsync(cancel.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                // Whether the begin still happens is the gate's choice; the turn must come back either way.
+            }
+
+            return 0;
+        });
+
+        Assert.True(cancel.IsCancellationRequested, "the token was cancelled after the turn was taken");
+        Assert.True(await EventuallyFreeAsync(gate), "the cancelled begin kept its writer turn");
+        var userId = await api.Client.CreateUserAsync("After the cancel");
+        Assert.Equal(1_000, await api.Client.ChargeAsync(userId, 1_000));
+    }
+
+    /// <summary>Cancels the armed token when a transaction starts, after the writer gate's interceptor has run.</summary>
+    private sealed class CancelAtBegin : DbTransactionInterceptor
+    {
+        private CancellationTokenSource? _armed;
+
+        public void Arm(CancellationTokenSource cancel) => _armed = cancel;
+
+        public override ValueTask<InterceptionResult<DbTransaction>> TransactionStartingAsync(
+            DbConnection connection, TransactionStartingEventData eventData, InterceptionResult<DbTransaction> result,
+            CancellationToken cancellationToken = default)
+        {
+            Interlocked.Exchange(ref _armed, null)?.Cancel();
+            return ValueTask.FromResult(result);
+        }
     }
 
     private static async Task<bool> EventuallyFreeAsync(SqliteWriterGate gate)
