@@ -50,7 +50,7 @@ public sealed class SqliteWriterGate(TimeSpan patience, string? path = null)
     }
 
     /// <summary>How long the turn held now has been held (0 when free).</summary>
-    public long CurrentHoldMs => IsFree ? 0 : Ms(Stopwatch.GetTimestamp() - Volatile.Read(ref _heldSince));
+    public long CurrentHoldMs => Volatile.Read(ref _heldSince) is var since and not 0 ? Ms(Stopwatch.GetTimestamp() - since) : 0;
 
     /// <summary>Turns taken, time spent waiting for them and time they were held, since start (for the writes bench:
     /// how long writers queue for SQLite's lock, and how long each holds it).</summary>
@@ -78,6 +78,7 @@ public sealed class SqliteWriterGate(TimeSpan patience, string? path = null)
             Interlocked.Exchange(ref _longestHeldTicks, held);   // only the holder writes here; a report may miss one
         }
 
+        Volatile.Write(ref _heldSince, 0);
         _turn.Release();
     }
 
@@ -157,21 +158,23 @@ public sealed class SqliteWriterGateInterceptor(SqliteWriterGate gate)
 
     private static readonly ConditionalWeakTable<DbConnection, Turn> Turns = [];
 
+    private ConditionalWeakTable<DbConnection, Turn>.CreateValueCallback? _newTurn;
+
     // Transactions.
 
     public InterceptionResult<DbTransaction> TransactionStarting(
         DbConnection connection, TransactionStartingEventData eventData, InterceptionResult<DbTransaction> result)
     {
-        var turn = Turns.GetOrCreateValue(connection);
-        return turn.Held == Held.No && gate.Enter() ? BeginHoldingTurn(connection, eventData, turn) : result;
+        var turn = TurnOf(connection);
+        return !result.HasResult && turn.Held == Held.No && gate.Enter() ? BeginHoldingTurn(connection, eventData, turn) : result;
     }
 
     public async ValueTask<InterceptionResult<DbTransaction>> TransactionStartingAsync(
         DbConnection connection, TransactionStartingEventData eventData, InterceptionResult<DbTransaction> result,
         CancellationToken cancellationToken = default)
     {
-        var turn = Turns.GetOrCreateValue(connection);
-        return turn.Held == Held.No && await gate.EnterAsync(cancellationToken)
+        var turn = TurnOf(connection);
+        return !result.HasResult && turn.Held == Held.No && await gate.EnterAsync(cancellationToken)
             ? BeginHoldingTurn(connection, eventData, turn)
             : result;
     }
@@ -179,8 +182,9 @@ public sealed class SqliteWriterGateInterceptor(SqliteWriterGate gate)
     /// <summary>
     /// Begins the transaction here, once the turn is taken, rather than letting EF begin it with the caller's
     /// cancellation token: EF reports no failed begin, so a request cancelled between its turn and its BEGIN (as every
-    /// request in flight is when a client goes away) left the turn on this connection until the pooled context's
-    /// connection next closed, and every writer waited out its patience (the ~10 s write stalls of docs/writes.md).
+    /// request in flight is when a client goes away) left the turn on this connection until that pooled context was
+    /// rented again (the pool closes a returned context's connection without EF's close events), and every writer
+    /// waited out its patience (the ~10 s write stalls of docs/writes.md).
     /// Microsoft.Data.Sqlite begins synchronously in any case.
     /// </summary>
     private InterceptionResult<DbTransaction> BeginHoldingTurn(DbConnection connection, TransactionStartingEventData eventData, Turn turn)
@@ -217,13 +221,24 @@ public sealed class SqliteWriterGateInterceptor(SqliteWriterGate gate)
         return Task.CompletedTask;
     }
 
-    public void TransactionFailed(DbTransaction transaction, TransactionErrorEventData eventData) =>
-        Release(eventData.Context?.Database.GetDbConnection());
+    // A commit, rollback or savepoint that failed may leave the transaction live (a commit cancelled before COMMIT):
+    // SQLite's lock is then still held, and its rollback or the connection's close gives the turn back.
+    public void TransactionFailed(DbTransaction transaction, TransactionErrorEventData eventData)
+    {
+        if (transaction.Connection is null)
+        {
+            Release(eventData.Context?.Database.GetDbConnection());
+        }
+    }
 
     public Task TransactionFailedAsync(
         DbTransaction transaction, TransactionErrorEventData eventData, CancellationToken cancellationToken = default)
     {
-        Release(eventData.Context?.Database.GetDbConnection());
+        if (transaction.Connection is null)
+        {
+            Release(eventData.Context?.Database.GetDbConnection());
+        }
+
         return Task.CompletedTask;
     }
 
@@ -345,6 +360,23 @@ public sealed class SqliteWriterGateInterceptor(SqliteWriterGate gate)
         return Task.CompletedTask;
     }
 
+    /// <summary>The connection's turn record. The first time a connection is seen, its close is watched directly too:
+    /// a pooled context returned to the pool closes its connection without EF's close events, and a turn still held then
+    /// (a path that ended without its transaction's end events) must not outlive it.</summary>
+    private Turn TurnOf(DbConnection connection) => Turns.GetValue(connection, _newTurn ??= NewTurn);
+
+    private Turn NewTurn(DbConnection connection)
+    {
+        connection.StateChange += (sender, e) =>
+        {
+            if (e.CurrentState == System.Data.ConnectionState.Closed)
+            {
+                Release(sender as DbConnection);
+            }
+        };
+        return new Turn();
+    }
+
     private void EnterForStatement(DbCommand command)
     {
         if (NeedsStatementTurn(command, out var turn) && gate.Enter())
@@ -361,7 +393,7 @@ public sealed class SqliteWriterGateInterceptor(SqliteWriterGate gate)
         }
     }
 
-    private static bool NeedsStatementTurn(DbCommand command, out Turn turn)
+    private bool NeedsStatementTurn(DbCommand command, out Turn turn)
     {
         turn = null!;
         if (command.Transaction is not null || command.Connection is not { } connection || !IsWrite(command.CommandText))
@@ -369,7 +401,7 @@ public sealed class SqliteWriterGateInterceptor(SqliteWriterGate gate)
             return false;
         }
 
-        turn = Turns.GetOrCreateValue(connection);
+        turn = TurnOf(connection);
         return turn.Held == Held.No;
     }
 

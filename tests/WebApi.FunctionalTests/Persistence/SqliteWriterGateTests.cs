@@ -57,6 +57,7 @@ public sealed class SqliteWriterGateTests
         // The caller goes away (its token is cancelled) once the gate has given it the turn, before BEGIN: what every
         // request waiting in line meets when its client disconnects.
         using var cancel = new CancellationTokenSource();
+        var turnsBefore = gate.Totals.Turns;
         await api.InScopeAsync(async sp =>
         {
             var db = sp.GetRequiredService<ConcertDbContext>();
@@ -67,16 +68,56 @@ public sealed class SqliteWriterGateTests
             }
             catch (OperationCanceledException)
             {
-                // Whether the begin still happens is the gate's choice; the turn must come back either way.
+                // Whether the begin still happens is the gate's choice; the turn must come back with the unit either way.
             }
 
+            // Back when the unit ends, not only once the pooled context is returned.
+            Assert.True(gate.IsFree, "the cancelled begin kept its writer turn past its unit");
             return 0;
         });
 
-        Assert.True(cancel.IsCancellationRequested, "the token was cancelled after the turn was taken");
+        Assert.True(cancel.IsCancellationRequested, "the token was cancelled");
+        Assert.True(gate.Totals.Turns > turnsBefore, "the turn was taken before the token was cancelled");
         Assert.True(await EventuallyFreeAsync(gate), "the cancelled begin kept its writer turn");
         var userId = await api.Client.CreateUserAsync("After the cancel");
         Assert.Equal(1_000, await api.Client.ChargeAsync(userId, 1_000));
+    }
+
+    [Fact]
+    public async Task A_turn_whose_transaction_EF_never_saw_comes_back_when_the_pooled_context_is_returned()
+    {
+        var failAfterBegin = new FailAfterBegin();
+        await using var api = await TestApi.StartAsync(o => o.Intercept(failAfterBegin));
+        var gate = api.Services.GetService<SqliteWriterGate>();
+        Assert.SkipWhen(gate is null, "The writer gate is SQLite's alone.");
+
+        // An interceptor after the gate's fails the start: SQLite's transaction is begun and the turn taken, but EF
+        // never wraps the transaction, so no end event will come. Returning the context to the pool closes its
+        // connection without EF's close events; the turn must not outlive it.
+        await api.InScopeAsync(async sp =>
+        {
+            failAfterBegin.Arm();
+            await Assert.ThrowsAsync<InvalidOperationException>(() => sp.GetRequiredService<ConcertDbContext>().Database.BeginTransactionAsync());
+            return 0;
+        });
+
+        Assert.True(await EventuallyFreeAsync(gate), "the orphaned turn outlived its connection");
+        var userId = await api.Client.CreateUserAsync("After the orphan");
+        Assert.Equal(1_000, await api.Client.ChargeAsync(userId, 1_000));
+    }
+
+    /// <summary>Once armed, fails the next transaction start after it was begun.</summary>
+    private sealed class FailAfterBegin : DbTransactionInterceptor
+    {
+        private int _armed;
+
+        public void Arm() => _armed = 1;
+
+        public override ValueTask<DbTransaction> TransactionStartedAsync(
+            DbConnection connection, TransactionEndEventData eventData, DbTransaction result, CancellationToken cancellationToken = default) =>
+            Interlocked.Exchange(ref _armed, 0) == 1
+                ? throw new InvalidOperationException("failed after begin (test)")
+                : ValueTask.FromResult(result);
     }
 
     /// <summary>Cancels the armed token when a transaction starts, after the writer gate's interceptor has run.</summary>
