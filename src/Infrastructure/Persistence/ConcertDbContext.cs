@@ -146,7 +146,7 @@ public abstract class ConcertDbContext(DbContextOptions options) : DbContext(opt
         await Database.CreateExecutionStrategy().ExecuteAsync(
             tokens,
             async (_, rows, ct) => await InsertReturningAsync(insert, rows, ct),
-            async (_, rows, ct) => new ExecutionResult<bool>(await FoundAsync(rows, ct), true),
+            async (_, rows, ct) => new ExecutionResult<bool>(await FoundAsync(insert, rows, ct), true),
             cancellationToken);
     }
 
@@ -185,18 +185,18 @@ public abstract class ConcertDbContext(DbContextOptions options) : DbContext(opt
             throw new DbUpdateException("Inserting the queue tokens failed; none was written.", e);
         }
 
-        return TokenInsert.SetIds(tokens, ids)
+        return insert.SetIds(tokens, ids)
             ? true
             : throw new InvalidOperationException($"The insert of {tokens.Count} queue tokens returned {ids.Count} rows.");
     }
 
     /// <summary>After a failure whose outcome is unknown: whether every token was written after all (their ids set).</summary>
-    private async Task<bool> FoundAsync(IReadOnlyList<QueueToken> tokens, CancellationToken cancellationToken)
+    private async Task<bool> FoundAsync(TokenInsert insert, IReadOnlyList<QueueToken> tokens, CancellationToken cancellationToken)
     {
         var values = tokens.Select(t => t.Token).ToList();
         var ids = await QueueTokens.AsNoTracking().Where(t => values.Contains(t.Token))
             .ToDictionaryAsync(t => t.Token, t => t.Id, StringComparer.Ordinal, cancellationToken);
-        return TokenInsert.SetIds(tokens, ids);
+        return insert.SetIds(tokens, ids);
     }
 
     /// <summary>Whether one INSERT of many rows can return each row's generated key (RETURNING).</summary>

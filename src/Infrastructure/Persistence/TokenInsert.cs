@@ -1,4 +1,5 @@
 using System.Data.Common;
+using System.Runtime.CompilerServices;
 using System.Text;
 using Concert.Domain.Queue;
 using Microsoft.EntityFrameworkCore;
@@ -13,7 +14,8 @@ namespace Concert.Infrastructure.Persistence;
 /// </summary>
 internal sealed class TokenInsert
 {
-    private readonly string _table;
+    private static readonly ConditionalWeakTable<IModel, TokenInsert?> PerModel = [];
+
     private readonly IProperty _key;
     private readonly IProperty _token;
     private readonly IProperty[] _columns;
@@ -21,12 +23,14 @@ internal sealed class TokenInsert
 
     private TokenInsert(StoreObjectIdentifier store, IProperty key, IProperty token, IProperty[] columns)
     {
-        (_store, _table, _key, _token, _columns) = (store, store.Name, key, token, columns);
+        (_store, _key, _token, _columns) = (store, key, token, columns);
     }
 
     /// <summary>The statement for this model, or null when a column is one that SaveChanges would write otherwise
     /// (store-generated, defaulted or computed, a shadow property) or the table has a schema: SaveChanges then.</summary>
-    public static TokenInsert? For(IModel model)
+    public static TokenInsert? For(IModel model) => PerModel.GetValue(model, Create);
+
+    private static TokenInsert? Create(IModel model)
     {
         var type = model.FindEntityType(typeof(QueueToken))!;
         var store = StoreObjectIdentifier.Table(type.GetTableName()!, type.GetSchema());
@@ -42,7 +46,7 @@ internal sealed class TokenInsert
     /// with <paramref name="factory"/> (a command of the connection's provider).</summary>
     public (string Sql, object[] Parameters) Build(IReadOnlyList<QueueToken> tokens, DbCommand factory, Func<string, string> quote)
     {
-        var sql = new StringBuilder("INSERT INTO ").Append(quote(_table)).Append(" (")
+        var sql = new StringBuilder("INSERT INTO ").Append(quote(_store.Name)).Append(" (")
             .AppendJoin(", ", _columns.Select(c => quote(c.GetColumnName(_store)!))).Append(") VALUES ");
         var parameters = new object[tokens.Count * _columns.Length];
         for (var row = 0; row < tokens.Count; row++)
@@ -67,17 +71,16 @@ internal sealed class TokenInsert
 
     /// <summary>Gives each token its id from <paramref name="ids"/> (by token value); false, and none set, when one
     /// is missing.</summary>
-    public static bool SetIds(IReadOnlyList<QueueToken> tokens, IReadOnlyDictionary<string, long> ids)
+    public bool SetIds(IReadOnlyList<QueueToken> tokens, IReadOnlyDictionary<string, long> ids)
     {
         if (tokens.Any(t => !ids.ContainsKey(t.Token)))
         {
             return false;
         }
 
-        var id = typeof(QueueToken).GetProperty(nameof(QueueToken.Id))!;
         foreach (var token in tokens)
         {
-            id.SetValue(token, ids[token.Token]);
+            _key.PropertyInfo!.SetValue(token, ids[token.Token]);
         }
 
         return true;
