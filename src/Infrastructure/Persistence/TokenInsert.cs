@@ -38,7 +38,7 @@ internal sealed class TokenInsert
         var columns = type.GetProperties().Where(p => p != key).ToArray();
         var plain = store.Schema is null && key.PropertyInfo is not null && columns.All(c =>
             !c.IsShadowProperty() && c.ValueGenerated == ValueGenerated.Never && c.GetDefaultValueSql() is null
-            && c.GetDefaultValue() is null && c.GetComputedColumnSql() is null && c.GetColumnName(store) is not null);
+            && !c.TryGetDefaultValue(out _) && c.GetComputedColumnSql() is null && c.GetColumnName(store) is not null);
         return plain ? new TokenInsert(store, key, type.FindProperty(nameof(QueueToken.Token))!, columns) : null;
     }
 
