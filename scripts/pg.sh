@@ -30,15 +30,22 @@ pg_start() {
   "${run[@]}" "$PGBIN/pg_ctl" -D "$PGTMP/data" -l "$PGTMP/server.log" -w -t 30 \
     -o "-p $port -k $PGTMP -c listen_addresses=127.0.0.1 -c max_connections=400 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
     start >/dev/null || { cat "$PGTMP/server.log" >&2; return 1; }
-  PG_RUN=("${run[@]}")
   export PGTMP PGBIN
   export CONCERT_TEST_POSTGRES="Host=127.0.0.1;Port=$port;Database=postgres;Username=postgres;Pooling=true"
   echo "pg.sh: PostgreSQL running on 127.0.0.1:$port ($PGTMP)" >&2
 }
 
 pg_stop() {
+  # Works from another shell too (PGTMP set by hand): without pg_start's variables it finds pg_ctl and the server's
+  # user again, and it leaves the files of a server it could not stop rather than orphan the running server.
   if [ -n "${PGTMP:-}" ] && [ -d "$PGTMP/data" ]; then
-    "${PG_RUN[@]}" "$PGBIN/pg_ctl" -D "$PGTMP/data" -m fast -w stop >/dev/null 2>&1 || true
+    local bin=${PGBIN:-$(pg_bindir)} run=()
+    if [ "$(id -u)" = 0 ]; then run=(runuser -u postgres --); fi
+    if ! "${run[@]}" "$bin/pg_ctl" -D "$PGTMP/data" -m fast -w stop >/dev/null 2>&1 \
+      && "${run[@]}" "$bin/pg_ctl" -D "$PGTMP/data" status >/dev/null 2>&1; then
+      echo "pg.sh: could not stop the server of $PGTMP; its files are left" >&2
+      return 1
+    fi
     rm -rf "$PGTMP"
     unset PGTMP
   fi

@@ -154,6 +154,9 @@ public sealed class CheckoutCommandHandler(
         DateTime now, CancellationToken ct)
     {
         var at = clock.GetUtcNow().UtcDateTime;
+        // The hold rule (Reservation.IsLiveHoldAt) restated on the time alone: Payment.Checkout has already confirmed
+        // these reservations in memory, so their status no longer says Held and the entity's own check would refuse
+        // every one of them.
         if (reservations.Any(r => r.HeldUntil <= at))
         {
             return null;
