@@ -65,7 +65,10 @@ use_provider() {
     WRITES_PG_SEQ=$((WRITES_PG_SEQ + 1))
     WRITES_PG_DB="concert_writes_$$_$WRITES_PG_SEQ"
     BENCH_PROVIDER=Postgres
-    BENCH_CONNECTION_STRING="Host=127.0.0.1;Port=$PG_PORT;Database=$WRITES_PG_DB;Username=postgres;Pooling=true;Maximum Pool Size=100"
+    # The service and the raw baseline share it, so both run with the same Npgsql settings. The service prepares its
+    # statements by default (Max Auto Prepare=64, PostgresConnectionString); spelled out here so that the raw baseline
+    # does too. WRITES_PG_CS_EXTRA=";Max Auto Prepare=0" measures both without.
+    BENCH_CONNECTION_STRING="Host=127.0.0.1;Port=$PG_PORT;Database=$WRITES_PG_DB;Username=postgres;Pooling=true;Maximum Pool Size=100${WRITES_PG_CS_EXTRA:-;Max Auto Prepare=64}"
     export BENCH_PROVIDER BENCH_CONNECTION_STRING
     WB_PROVIDER=postgres WB_CS="$BENCH_CONNECTION_STRING"
   else

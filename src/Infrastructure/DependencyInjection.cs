@@ -60,7 +60,7 @@ public static class DependencyInjection
                 break;
             case DatabaseProvider.Postgres:
                 services.AddDbContextPool<ConcertDbContext, PostgresConcertDbContext>(o => o
-                    .UseNpgsql(Require(connectionString, database.Provider), s => s.EnableRetryOnFailure(database.MaxRetryCount)));
+                    .UseNpgsql(PostgresConnectionString.WithDefaults(Require(connectionString, database.Provider)), s => s.EnableRetryOnFailure(database.MaxRetryCount)));
                 break;
             default:
                 throw new InvalidOperationException($"Unknown Database:Provider '{database.Provider}'.");
