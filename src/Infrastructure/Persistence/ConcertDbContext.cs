@@ -8,6 +8,7 @@ using Concert.Domain.Users;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Metadata;
 using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 
@@ -220,14 +221,23 @@ public abstract class ConcertDbContext(DbContextOptions options) : DbContext(opt
             case RowLockStyle.WriterLockHeld when Database.CurrentTransaction is not null:
                 return await Accounts.SingleOrDefaultAsync(a => a.UserId == userId, cancellationToken);
             case RowLockStyle.SelectForUpdate:
-                return (await Accounts
-                    .FromSql($"""SELECT * FROM "Accounts" WHERE "UserId" = {userId} FOR UPDATE""")
-                    .ToListAsync(cancellationToken)).SingleOrDefault();
+                var account = "SELECT " + ColumnsOf<Account>() + """ FROM "Accounts" WHERE "UserId" = {0} FOR UPDATE""";
+                return (await Accounts.FromSqlRaw(account, userId).ToListAsync(cancellationToken)).SingleOrDefault();
             default:
                 var locked = await Accounts.Where(a => a.UserId == userId)
                     .ExecuteUpdateAsync(s => s.SetProperty(a => a.Version, a => a.Version + 1), cancellationToken);
                 return locked == 0 ? null : await Accounts.SingleAsync(a => a.UserId == userId, cancellationToken);
         }
+    }
+
+    /// <summary>The entity's columns, listed rather than <c>*</c>: PostgreSQL refuses a prepared statement (Npgsql
+    /// prepares repeated ones) whose <c>*</c> has come to mean more columns, e.g. after another instance migrated
+    /// ("cached plan must not change result type").</summary>
+    private string ColumnsOf<TEntity>()
+    {
+        var type = Model.FindEntityType(typeof(TEntity))!;
+        var table = StoreObjectIdentifier.Table(type.GetTableName()!, type.GetSchema());
+        return string.Join(", ", type.GetProperties().Select(p => Q(p.GetColumnName(table)!)));
     }
 
     public async Task<bool> LockUserAsync(long userId, CancellationToken cancellationToken) =>
@@ -247,10 +257,9 @@ public abstract class ConcertDbContext(DbContextOptions options) : DbContext(opt
                 return await Reservations.Where(r => ids.Contains(r.Id) && r.UserId == userId).ToListAsync(cancellationToken);
             case RowLockStyle.SelectForUpdate:
                 // In id order, so two transactions locking overlapping sets never wait on each other in a circle.
-                return await Reservations
-                    .FromSql(
-                        $"""SELECT * FROM "Reservations" WHERE "Id" = ANY({ids}) AND "UserId" = {userId} ORDER BY "Id" FOR UPDATE""")
-                    .ToListAsync(cancellationToken);
+                var reservations = "SELECT " + ColumnsOf<Reservation>()
+                    + """ FROM "Reservations" WHERE "Id" = ANY({0}) AND "UserId" = {1} ORDER BY "Id" FOR UPDATE""";
+                return await Reservations.FromSqlRaw(reservations, ids, userId).ToListAsync(cancellationToken);
             default:
                 var locked = await Reservations.Where(r => ids.Contains(r.Id) && r.UserId == userId)
                     .ExecuteUpdateAsync(s => s.SetProperty(r => r.Version, r => r.Version + 1), cancellationToken);

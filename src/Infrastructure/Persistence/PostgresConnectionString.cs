@@ -13,7 +13,8 @@ public static class PostgresConnectionString
     /// prepares its commands, so without it PostgreSQL parses, analyses and plans every statement of every request
     /// again: about 29 % of the server's CPU during a payment rush (docs/writes.md). A prepared statement skips that.
     /// Set <c>Max Auto Prepare=0</c> in <c>ConnectionStrings:Concert</c> to turn it off, e.g. behind a connection
-    /// pooler in transaction mode that cannot keep prepared statements (PgBouncer before 1.21).
+    /// pooler in transaction mode that cannot keep prepared statements (PgBouncer before 1.21, or without
+    /// <c>max_prepared_statements</c>).
     /// </summary>
     public const int MaxAutoPrepare = 64;
 

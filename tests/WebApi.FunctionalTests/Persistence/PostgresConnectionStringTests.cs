@@ -1,5 +1,6 @@
 using Concert.Infrastructure.Persistence;
 using Concert.WebApi.FunctionalTests.Infrastructure;
+using Concert.WebApi.FunctionalTests.Reservations;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
@@ -42,5 +43,50 @@ public sealed class PostgresConnectionStringTests
         await using var api = await TestApi.StartAsync();
         var cs = await api.InScopeAsync(sp => Task.FromResult(sp.GetRequiredService<ConcertDbContext>().Database.GetConnectionString()!));
         Assert.Equal(PostgresConnectionString.MaxAutoPrepare, new NpgsqlConnectionStringBuilder(cs).MaxAutoPrepare);
+    }
+
+    [Fact]
+    public async Task A_column_added_by_another_instances_migration_does_not_break_the_prepared_row_locks()
+    {
+        if (TestDatabase.ConfiguredProvider != "Postgres")
+        {
+            Assert.Skip("PostgreSQL only: the row locks are SELECT … FOR UPDATE there.");
+        }
+
+        await using var api = await TestApi.StartAsync();
+        var (userId, token) = await api.Client.BuyerAsync(300_000);
+        var reservationId = await api.Client.HoldIdAsync(token, 1);
+        await api.InScopeAsync(async sp =>
+        {
+            var db = sp.GetRequiredService<ConcertDbContext>();
+            await db.Database.OpenConnectionAsync();   // one connection throughout: the statements prepared on it
+            try
+            {
+                for (var i = 0; i < 6; i++)   // Npgsql prepares a statement at its fifth use on a connection
+                {
+                    Assert.NotNull(await db.LockAccountAsync(userId, CancellationToken.None));
+                    Assert.Single(await db.LockReservationsAsync([reservationId], userId, CancellationToken.None));
+                    db.ChangeTracker.Clear();
+                }
+
+                // Another instance, newer, migrates: both tables gain a column.
+                await using (var other = new NpgsqlConnection(db.Database.GetConnectionString()))
+                {
+                    await other.OpenAsync();
+                    await using var alter = new NpgsqlCommand(
+                        """ALTER TABLE "Accounts" ADD COLUMN "Extra" integer; ALTER TABLE "Reservations" ADD COLUMN "Extra" integer""", other);
+                    await alter.ExecuteNonQueryAsync();
+                }
+
+                Assert.NotNull(await db.LockAccountAsync(userId, CancellationToken.None));
+                Assert.Single(await db.LockReservationsAsync([reservationId], userId, CancellationToken.None));
+            }
+            finally
+            {
+                await db.Database.CloseConnectionAsync();
+            }
+
+            return 0;
+        });
     }
 }
