@@ -41,9 +41,11 @@ pg_stop() {
   if [ -n "${PGTMP:-}" ] && [ -d "$PGTMP/data" ]; then
     local bin=${PGBIN:-$(pg_bindir)} run=()
     if [ "$(id -u)" = 0 ]; then run=(runuser -u postgres --); fi
-    if ! "${run[@]}" "$bin/pg_ctl" -D "$PGTMP/data" -m fast -w stop >/dev/null 2>&1 \
-      && "${run[@]}" "$bin/pg_ctl" -D "$PGTMP/data" status >/dev/null 2>&1; then
-      echo "pg.sh: could not stop the server of $PGTMP; its files are left" >&2
+    "${run[@]}" "$bin/pg_ctl" -D "$PGTMP/data" -m fast -w stop >/dev/null 2>&1
+    local status=0
+    "${run[@]}" "$bin/pg_ctl" -D "$PGTMP/data" status >/dev/null 2>&1 || status=$?
+    if [ "$status" != 3 ]; then   # 3: no server running; anything else (running, no pg_ctl, no access) keeps the files
+      echo "pg.sh: the server of $PGTMP may still run (pg_ctl status $status); its files are left" >&2
       return 1
     fi
     rm -rf "$PGTMP"

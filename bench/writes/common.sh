@@ -51,7 +51,7 @@ stop_service() {
 writes_cleanup() {
   local rc=$?
   stop_service
-  if ((PG_STARTED)); then pg_stop; fi
+  if ((PG_STARTED)); then pg_stop || log "PostgreSQL could not be stopped; it is left in $PGTMP"; fi
   (exit $rc)
   bench_cleanup   # reads the exit status, shows the service log on failure, removes the temp folder, exits with it
 }
