@@ -1,3 +1,4 @@
+using Concert.Application.Common;
 using Concert.Application.Common.Idempotency;
 using Concert.Application.Common.Interfaces;
 using Concert.Application.Common.Options;
@@ -29,6 +30,7 @@ public static class DependencyInjection
         services.AddSingleton<ConcertMetrics>();
         services.AddScoped<QueueService>();
         services.AddSingleton<JoinCommits>();
+        services.AddSingleton<UnitCommits>();
         services.AddSingleton<PollRecords>();
         services.AddScoped<QueuePoll>();
         services.AddSingleton<QueueChanges>();

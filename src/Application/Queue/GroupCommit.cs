@@ -20,9 +20,17 @@ public abstract class GroupCommit<TItem> : IAsyncDisposable
     private readonly Lock _startLock = new();
     private Task? _loop;
     private long _commits;
+    private int _queued;
+
+    /// <summary>Items written in one commit at most, for this kind of item (<see cref="MaxBatch"/> unless a subclass
+    /// needs a tighter bound).</summary>
+    protected virtual int BatchLimit => MaxBatch;
 
     /// <summary>Commits made so far (each counted by the subclass as it makes it).</summary>
     public long Commits => Interlocked.Read(ref _commits);
+
+    /// <summary>Items handed over and not yet taken into a commit.</summary>
+    public int Queued => Volatile.Read(ref _queued);
 
     /// <summary>Writes <paramref name="item"/> in the next commit; completes once it is committed, or throws what the
     /// database answered for it. A cancelled caller stops waiting, but an item already handed over may still be
@@ -31,8 +39,10 @@ public abstract class GroupCommit<TItem> : IAsyncDisposable
     {
         var pending = new Pending(item, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
         EnsureRunning();
+        Interlocked.Increment(ref _queued);
         if (!_pending.Writer.TryWrite(pending))
         {
+            Interlocked.Decrement(ref _queued);
             throw new ObjectDisposedException(GetType().Name, "The service is stopping.");
         }
 
@@ -86,14 +96,16 @@ public abstract class GroupCommit<TItem> : IAsyncDisposable
 
     private async Task RunAsync()
     {
-        var batch = new List<Pending>(MaxBatch);
+        var batch = new List<Pending>(BatchLimit);
         var reader = _pending.Reader;
         while (await reader.WaitToReadAsync().ConfigureAwait(false))
         {
-            while (batch.Count < MaxBatch && reader.TryRead(out var next))
+            while (batch.Count < BatchLimit && reader.TryRead(out var next))
             {
                 batch.Add(next);
             }
+
+            Interlocked.Add(ref _queued, -batch.Count);
 
             try
             {

@@ -50,6 +50,59 @@ public abstract class ConcertDbContext(DbContextOptions options) : DbContext(opt
     public Task<T> InTransactionKeepingChangesAsync<T>(Func<CancellationToken, Task<T>> work, CancellationToken cancellationToken) =>
         RunInTransactionAsync(work, keepTracked: true, cancellationToken);
 
+    public async Task<T> InTransactionOfAsync<T>(
+        IConcertDbContext host, Func<CancellationToken, Task<T>> work, CancellationToken cancellationToken)
+    {
+        var hostDb = (ConcertDbContext)host;
+        var shared = hostDb.Database.CurrentTransaction
+                     ?? throw new InvalidOperationException("The host context has no transaction open.");
+        var own = Database.GetConnectionString();
+        var autoSavepoints = Database.AutoSavepointsEnabled;
+        await shared.CreateSavepointAsync(UnitSavepoint, cancellationToken);
+        try
+        {
+            // For the unit this context takes the host's connection, and the host's transaction with it. Every statement
+            // then carries that transaction, so the writer gate sees no write of its own to give a turn to: the host
+            // holds the turn for the whole group. Its own connection is closed first, and EF's count of its opens reset:
+            // a pooled context whose earlier request was cancelled inside EF's BEGIN keeps that open counted (the pool's
+            // reset does not clear it), and EF refuses to change a connection it counts as in use.
+            ((IResettableService)this.GetService<IRelationalConnection>()).ResetState();
+            Database.SetDbConnection(hostDb.Database.GetDbConnection(), contextOwnsConnection: false);
+            await Database.UseTransactionAsync(shared.GetDbTransaction(), cancellationToken);
+            Database.AutoSavepointsEnabled = false;   // the unit's savepoint covers its SaveChanges
+            var result = await work(cancellationToken);
+            await shared.ReleaseSavepointAsync(UnitSavepoint, cancellationToken);
+            return result;
+        }
+        catch
+        {
+            ChangeTracker.Clear();
+            try
+            {
+                await shared.RollbackToSavepointAsync(UnitSavepoint, CancellationToken.None);
+            }
+            catch (Exception e) when (e is System.Data.Common.DbException or InvalidOperationException)
+            {
+                // What the unit wrote could not be undone alone: undo the whole group (its commit then fails, and every
+                // unit of it hears so) rather than commit half a unit.
+                await RollBackQuietlyAsync(shared);
+            }
+
+            throw;
+        }
+        finally
+        {
+            Database.AutoSavepointsEnabled = autoSavepoints;
+            await Database.UseTransactionAsync(null, CancellationToken.None);
+            // Back to a connection of its own, created from the same string when next needed, and owned (closed and
+            // disposed by EF) as before.
+            Database.SetDbConnection(null, contextOwnsConnection: true);
+            Database.SetConnectionString(own);
+        }
+    }
+
+    private const string UnitSavepoint = "unit";
+
     private async Task<T> RunInTransactionAsync<T>(
         Func<CancellationToken, Task<T>> work, bool keepTracked, CancellationToken cancellationToken)
     {

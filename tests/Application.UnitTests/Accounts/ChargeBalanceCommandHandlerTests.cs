@@ -1,9 +1,11 @@
 using Concert.Application.Accounts;
 using Concert.Application.Accounts.Commands.ChargeBalance;
+using Concert.Application.Common;
 using Concert.Application.Common.Interfaces;
 using Concert.Domain.Accounts;
 using Concert.Domain.Common;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 using NSubstitute;
@@ -51,7 +53,10 @@ public sealed class ChargeBalanceCommandHandlerTests
         });
     }
 
-    private ChargeBalanceCommandHandler Handler() => new(_db, _clock, NullLogger<ChargeBalanceCommandHandler>.Instance);
+    // OneWriterAtATime is false here: the locked path, as on PostgreSQL and SQL Server (SQLite's shared commits are
+    // raced for real in the functional tests' UnitCommitsTests).
+    private ChargeBalanceCommandHandler Handler() =>
+        new(_db, _clock, NullLogger<ChargeBalanceCommandHandler>.Instance, new UnitCommits(Substitute.For<IServiceScopeFactory>()));
 
     private static Account AccountWith(long userId, long balance)
     {

@@ -52,6 +52,15 @@ public interface IConcertDbContext
     Task<T> InTransactionKeepingChangesAsync<T>(Func<CancellationToken, Task<T>> work, CancellationToken cancellationToken);
 
     /// <summary>
+    /// Runs <paramref name="work"/> on this context inside <paramref name="host"/>'s open transaction, under a savepoint
+    /// of its own (a group commit: the host's loop runs the units of several requests in one transaction and commits
+    /// once). The changes already tracked are kept and written by <paramref name="work"/>, as with
+    /// <see cref="InTransactionKeepingChangesAsync{T}"/>. When it throws, what it wrote is rolled back to the savepoint
+    /// and nothing stays tracked; the host's transaction goes on. Nothing is durable before the host commits.
+    /// </summary>
+    Task<T> InTransactionOfAsync<T>(IConcertDbContext host, Func<CancellationToken, Task<T>> work, CancellationToken cancellationToken);
+
+    /// <summary>
     /// Whether the database lets one writer in at a time, from a transaction's start (SQLite). There a unit that reads
     /// before it writes keeps every other writer waiting while it reads; reading first, outside the transaction, and
     /// writing conditionally on the versions read (<see cref="InTransactionKeepingChangesAsync{T}"/>) lets them in

@@ -1,3 +1,4 @@
+using Concert.Application.Common;
 using Concert.Application.Common.Idempotency;
 using Concert.Application.Common.Interfaces;
 using Concert.Application.Common.Messaging;
@@ -26,8 +27,8 @@ public sealed record CheckoutCommand(IReadOnlyList<long> ReservationIds, string?
 /// read (the provider's row lock); each seat's concurrency token makes a payment that races its own hold's lapse and
 /// a stranger's new hold lose cleanly. With an <c>Idempotency-Key</c> the claim row is inserted first: a concurrent
 /// request with the same key waits on its unique index and then replays. Where the database has one writer at a
-/// time (SQLite) the rows are read before the transaction instead and written conditionally on their versions
-/// (<see cref="TryPayReadingFirstAsync"/>).
+/// time (SQLite) the rows are read before the transaction instead and written conditionally on their versions, in a
+/// commit shared with the payments that arrive meanwhile (<see cref="TryPayReadingFirstAsync"/>).
 /// The slot the spent token frees is refilled by the admission worker within <c>Queue:AdmissionInterval</c>, as the
 /// contract promises, not by the payment itself: an admission pass takes the queue's one gate row, so a pass per
 /// payment made every payment wait in line for that row and its commit (docs/writes.md); one pass refills every
@@ -39,7 +40,8 @@ public sealed class CheckoutCommandHandler(
     IdempotencyStore idempotency,
     TimeProvider clock,
     ILogger<CheckoutCommandHandler> logger,
-    ConcertMetrics metrics)
+    ConcertMetrics metrics,
+    UnitCommits commits)
     : ICommandHandler<CheckoutCommand, PaymentDto>
 {
     /// <summary>Attempts at <see cref="TryPayReadingFirstAsync"/> before the locked path decides.</summary>
@@ -81,8 +83,9 @@ public sealed class CheckoutCommandHandler(
     /// <summary>
     /// SQLite has one writer: reads inside the transaction hold every other writer back, and they were most of a
     /// payment's time under the lock. So read first, outside it, then write every change conditionally on the versions
-    /// read (these rows bump their version on every change): a row changed meanwhile fails the commit and the payment
-    /// reads again. Only a success is committed here; a refusal, a hold that lapsed while waiting for the lock, or a
+    /// read (these rows bump their version on every change): a row changed meanwhile fails the write and the payment
+    /// reads again. The write shares its transaction and commit with the other payments of the moment, a savepoint each
+    /// (<see cref="UnitCommits"/>): one fsync for them all, where SQLite's one lock was held for an fsync per payment. Only a success is committed here; a refusal, a hold that lapsed while waiting for the lock, or a
     /// second conflict returns null and <see cref="PayAsync"/> decides under the lock, as on every provider.
     /// </summary>
     private async Task<PaymentDto?> TryPayReadingFirstAsync(CheckoutCommand command, long userId, CancellationToken cancellationToken)
@@ -127,8 +130,8 @@ public sealed class CheckoutCommandHandler(
 
             try
             {
-                var paid = await db.InTransactionKeepingChangesAsync(
-                    ct => WriteAsync(command, userId, reservations, payment, account, now, ct), cancellationToken);
+                var paid = await commits.RunAsync(
+                    db, ct => WriteAsync(command, userId, reservations, payment, account, now, ct), cancellationToken);
                 if (paid is null)
                 {
                     break;
