@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.ExceptionServices;
 using Concert.Application.Common.Interfaces;
 using Concert.Application.Queue;
@@ -39,6 +40,8 @@ public sealed class UnitCommits(IServiceScopeFactory scopes) : GroupCommit<UnitC
 
         internal CancellationToken RequestAborted { get; } = requestAborted;
 
+        internal Activity? Trace { get; } = Activity.Current;
+
         internal object? Result { get; set; }
 
         internal ExceptionDispatchInfo? Failure { get; set; }
@@ -62,20 +65,33 @@ public sealed class UnitCommits(IServiceScopeFactory scopes) : GroupCommit<UnitC
     {
         await using var scope = scopes.CreateAsyncScope();
         var host = scope.ServiceProvider.GetRequiredService<IConcertDbContext>();
+        var attempts = 0;
         await host.InTransactionAsync(
             async ct =>
             {
+                if (++attempts > 1)
+                {
+                    // A provider's retrying strategy would run the units again with their changes already accepted.
+                    throw new InvalidOperationException("A group of units is never retried; each caller decides again.");
+                }
+
                 foreach (var pending in batch)
                 {
                     var unit = pending.Item;
                     try
                     {
                         unit.RequestAborted.ThrowIfCancellationRequested();
+                        // The unit's statements belong to its request's trace, not to the loop's (which has none).
+                        Activity.Current = unit.Trace;
                         unit.Result = await unit.Db.InTransactionOfAsync(host, unit.Work, ct).ConfigureAwait(false);
                     }
                     catch (Exception e)
                     {
                         unit.Failure = ExceptionDispatchInfo.Capture(e);
+                    }
+                    finally
+                    {
+                        Activity.Current = null;
                     }
                 }
 

@@ -39,12 +39,14 @@ public abstract class GroupCommit<TItem> : IAsyncDisposable
     {
         var pending = new Pending(item, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
         EnsureRunning();
-        Interlocked.Increment(ref _queued);
         if (!_pending.Writer.TryWrite(pending))
         {
-            Interlocked.Decrement(ref _queued);
             throw new ObjectDisposedException(GetType().Name, "The service is stopping.");
         }
+
+        // Counted once it is in the channel (the loop may take it first and count it out first: the count only ever
+        // runs behind), so that Queued never counts an item the loop cannot take yet.
+        Interlocked.Increment(ref _queued);
 
         return pending.Done.Task.WaitAsync(cancellationToken);
     }

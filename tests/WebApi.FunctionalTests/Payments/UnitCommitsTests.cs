@@ -1,10 +1,12 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Net.Http.Json;
 using Concert.Application.Common;
 using Concert.Application.Common.Interfaces;
 using Concert.WebApi.FunctionalTests.Infrastructure;
 using Concert.WebApi.FunctionalTests.Reservations;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Concert.WebApi.FunctionalTests.Payments;
@@ -85,6 +87,37 @@ public sealed class UnitCommitsTests
     }
 
     [Fact]
+    public async Task A_failed_commit_fails_every_unit_of_its_group_and_writes_none()
+    {
+        SkipOnPostgres();
+        var commitFails = new CommitFails();
+        await using var api = await TestApi.StartAsync(o => o.Intercept(commitFails));
+        var (a, m, b) = (await api.Client.CreateUserAsync("A"), await api.Client.CreateUserAsync("M"), await api.Client.CreateUserAsync("B"));
+        foreach (var user in new[] { a, m, b })
+        {
+            await api.Client.ChargeAsync(user, 1_000);
+        }
+
+        var commits = api.Services.GetRequiredService<UnitCommits>();
+        var units = await WhileAGroupIsOpenAsync<long>(api, commits, 3, () =>
+            [ChargeAsync(api, commits, a), ChargeAsync(api, commits, m, onConnection: commitFails.FailCommitOf), ChargeAsync(api, commits, b)]);
+
+        foreach (var unit in units)
+        {
+            Assert.Equal(CommitFails.Message, (await Assert.ThrowsAsync<InvalidOperationException>(() => unit)).Message);
+        }
+
+        foreach (var user in new[] { a, m, b })
+        {
+            Assert.Equal(1_000, await api.Client.BalanceAsync(user));
+            Assert.Single(await api.Client.HistoryAsync(user));
+        }
+
+        // Nothing is left holding SQLite's lock or the writer's turn: the next charge goes through.
+        Assert.Equal(1_500, await api.Client.ChargeAsync(a, 500));
+    }
+
+    [Fact]
     public async Task A_write_on_a_version_an_earlier_unit_of_the_same_commit_changed_is_refused()
     {
         SkipOnPostgres();
@@ -96,8 +129,19 @@ public sealed class UnitCommitsTests
         var commits = api.Services.GetRequiredService<UnitCommits>();
         var units = await WhileAGroupIsOpenAsync<long>(api, commits, 2, () => [ChargeAsync(api, commits, user), ChargeAsync(api, commits, user)]);
 
-        Assert.Equal(1_500, await units[0]);
-        await Assert.ThrowsAsync<DbUpdateConcurrencyException>(() => units[1]);
+        // Whichever ran first in the group wins; the other wrote on the version it had changed.
+        var outcomes = await Task.WhenAll(units.Select(async u =>
+        {
+            try
+            {
+                return (await u).ToString(CultureInfo.InvariantCulture);
+            }
+            catch (DbUpdateConcurrencyException)
+            {
+                return "conflict";
+            }
+        }));
+        Assert.Equal(["1500", "conflict"], outcomes.Order());
         Assert.Equal(1_500, await api.Client.BalanceAsync(user));
         Assert.Equal(2, (await api.Client.HistoryAsync(user)).Count);
     }
@@ -242,9 +286,11 @@ public sealed class UnitCommitsTests
         return units;
     }
 
-    /// <summary>A charge read on a context of its own, written as a unit; the balance it leaves.</summary>
+    /// <summary>A charge read on a context of its own, written as a unit; the balance it leaves. <paramref name="onConnection"/>
+    /// sees the connection the unit writes on (the group's).</summary>
     private static Task<long> ChargeAsync(
-        TestApi api, UnitCommits commits, long userId, bool failAfterWriting = false, CancellationToken cancellation = default) =>
+        TestApi api, UnitCommits commits, long userId, bool failAfterWriting = false, CancellationToken cancellation = default,
+        Action<System.Data.Common.DbConnection>? onConnection = null) =>
         api.InScopeAsync(async sp =>
         {
             var db = sp.GetRequiredService<IConcertDbContext>();
@@ -254,11 +300,29 @@ public sealed class UnitCommitsTests
                 db,
                 async ct =>
                 {
+                    onConnection?.Invoke(((DbContext)db).Database.GetDbConnection());
                     await db.SaveChangesAsync(ct);
                     return failAfterWriting ? throw new InvalidOperationException("refused after writing") : account.Balance;
                 },
                 cancellation);
         });
+
+    /// <summary>Fails the commit of the transaction on the connection it is given, once.</summary>
+    private sealed class CommitFails : DbTransactionInterceptor
+    {
+        public const string Message = "injected commit failure";
+
+        private System.Data.Common.DbConnection? _target;
+
+        public void FailCommitOf(System.Data.Common.DbConnection connection) => _target = connection;
+
+        public override ValueTask<InterceptionResult> TransactionCommittingAsync(
+            System.Data.Common.DbTransaction transaction, TransactionEventData eventData, InterceptionResult result,
+            CancellationToken cancellationToken = default) =>
+            transaction.Connection is { } connection && Interlocked.CompareExchange(ref _target, null, connection) == connection
+                ? throw new InvalidOperationException(Message)
+                : ValueTask.FromResult(result);
+    }
 
     private static void SkipOnPostgres()
     {

@@ -55,8 +55,10 @@ public interface IConcertDbContext
     /// Runs <paramref name="work"/> on this context inside <paramref name="host"/>'s open transaction, under a savepoint
     /// of its own (a group commit: the host's loop runs the units of several requests in one transaction and commits
     /// once). The changes already tracked are kept and written by <paramref name="work"/>, as with
-    /// <see cref="InTransactionKeepingChangesAsync{T}"/>. When it throws, what it wrote is rolled back to the savepoint
-    /// and nothing stays tracked; the host's transaction goes on. Nothing is durable before the host commits.
+    /// <see cref="InTransactionKeepingChangesAsync{T}"/>. When it throws, what it wrote is rolled back to the savepoint,
+    /// nothing stays tracked, and the host's transaction goes on; if even that rollback fails, the host's whole
+    /// transaction is rolled back (its commit then fails) rather than half a unit committed. Nothing is durable before
+    /// the host commits.
     /// </summary>
     Task<T> InTransactionOfAsync<T>(IConcertDbContext host, Func<CancellationToken, Task<T>> work, CancellationToken cancellationToken);
 
@@ -75,6 +77,12 @@ public interface IConcertDbContext
     /// EF's per-row update pipeline; <c>SaveChanges</c> elsewhere. The tokens are not tracked afterwards.
     /// </summary>
     Task InsertTokensAsync(IReadOnlyList<QueueToken> tokens, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The user and their live queue token (null when they have none), read together; null when there is no such user.
+    /// A join's first read, on every join: a query compiled once (no expression tree to walk and look up per call).
+    /// </summary>
+    Task<UserInLine?> FindUserInLineAsync(long userId, CancellationToken cancellationToken);
 
     /// <summary>Whether the failure is a unique-constraint violation (each provider reports it its own way).</summary>
     bool IsUniqueViolation(DbUpdateException exception);
@@ -111,3 +119,6 @@ public interface IConcertDbContext
     Task<QueueGate> LockQueueGateAsync(CancellationToken cancellationToken);
 }
 
+/// <summary>A user known to the database, and their live queue token if they have one
+/// (<see cref="IConcertDbContext.FindUserInLineAsync"/>).</summary>
+public sealed record UserInLine(QueueToken? Live);

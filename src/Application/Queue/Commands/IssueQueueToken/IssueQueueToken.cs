@@ -28,13 +28,7 @@ public sealed class IssueQueueTokenCommandHandler(
     {
         var userId = caller.RequireId();
         // The caller's row and live token in one read.
-        var known = await (
-                from u in db.Users.AsNoTracking()
-                where u.Id == userId
-                join t in db.QueueTokens.AsNoTracking() on (long?)u.Id equals t.LiveUserId into tokens
-                from t in tokens.DefaultIfEmpty()
-                select new { Live = t })
-            .FirstOrDefaultAsync(cancellationToken);
+        var known = await db.FindUserInLineAsync(userId, cancellationToken);
         if (known is null)
         {
             // A validly signed token of a user this database does not have (it was reset under the same key).
