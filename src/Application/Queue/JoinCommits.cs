@@ -10,9 +10,11 @@ namespace Concert.Application.Queue;
 /// Group commit for joins (<see cref="GroupCommit{TItem}"/>). A join's one write is the insert of its token; joins
 /// hand their new token here and share a commit with every join that arrived while the previous one was in flight.
 /// <para>
-/// The database still decides: the unique index on the live user id is what refuses a second live token. One refused
-/// row fails its whole commit, so a failed batch is written again row by row, and each caller gets its own row's
-/// outcome — the same exception a join writing alone would have met.
+/// The database still decides: the unique index on the live user id is what refuses a second live token. A token it
+/// refuses is skipped, not written, and its caller hears so (<see cref="Join.Inserted"/> false), while the rest of
+/// the commit is written (the one statement skips it; where the provider cannot skip a row, the batch is written again
+/// row by row). Any other refusal (a user that does not exist) fails the statement: the batch is then written row by
+/// row, and each caller gets its own row's outcome — the same exception a join writing alone would have met.
 /// </para>
 /// <para>
 /// After each commit the loop also reads what its joins' places need (<see cref="JoinedSince"/>), once, before the next
@@ -30,23 +32,31 @@ public sealed class JoinCommits(IServiceScopeFactory scopes, ILogger<JoinCommits
         public long CopiedUpTo { get; } = copiedUpTo;
 
         public JoinedSince? Since { get; internal set; }
+
+        /// <summary>Written, with the id the database gave it (ids start at 1; EF's stand-in keys are negative);
+        /// false when the user's live token refused it.</summary>
+        public bool Inserted => Token.Id > 0;
     }
 
-    /// <summary>Writes <paramref name="token"/> in the next commit; completes once it is committed, or throws what
-    /// the database answered for this row. A token already handed over by a cancelled caller may still be written:
-    /// the user's next join returns it.</summary>
-    public Task InsertAsync(QueueToken token, CancellationToken cancellationToken) =>
-        EnqueueAsync(new Join(token, long.MaxValue), cancellationToken);
+    /// <summary>Writes <paramref name="token"/> in the next commit; completes once it is committed (true) or skipped
+    /// because its user has a live token (false), or throws what the database answered for this row. A token already
+    /// handed over by a cancelled caller may still be written: the user's next join returns it.</summary>
+    public async Task<bool> InsertAsync(QueueToken token, CancellationToken cancellationToken)
+    {
+        var join = new Join(token, long.MaxValue);
+        await EnqueueAsync(join, cancellationToken).ConfigureAwait(false);
+        return join.Inserted;
+    }
 
     /// <summary>As <see cref="InsertAsync(QueueToken, CancellationToken)"/>, and then the tokens in line that joined
     /// after <paramref name="copiedUpTo"/> as its place needs them (<see cref="QueueService.DescribeAsync"/>), read
     /// once for the whole commit; null when that read failed, the commit was written row by row, or the token is not
     /// waiting at the end of the line.</summary>
-    public async Task<JoinedSince?> InsertAsync(QueueToken token, long copiedUpTo, CancellationToken cancellationToken)
+    public async Task<(bool Inserted, JoinedSince? Since)> InsertAsync(QueueToken token, long copiedUpTo, CancellationToken cancellationToken)
     {
         var join = new Join(token, copiedUpTo);
         await EnqueueAsync(join, cancellationToken).ConfigureAwait(false);
-        return join.Since;
+        return (join.Inserted, join.Since);
     }
 
     protected override async Task WriteAsync(IReadOnlyList<Pending> batch)
@@ -60,7 +70,7 @@ public sealed class JoinCommits(IServiceScopeFactory scopes, ILogger<JoinCommits
         }
         catch (Exception e) when (batch.Count == 1)
         {
-            batch[0].Done.TrySetException(e);
+            Refused(db, batch[0], e);
             return;
         }
         catch (DbUpdateException e)
@@ -100,7 +110,7 @@ public sealed class JoinCommits(IServiceScopeFactory scopes, ILogger<JoinCommits
     private static async Task<JoinedSince?> ReadJoinedSinceAsync(IConcertDbContext db, IReadOnlyList<Pending> batch)
     {
         var waiting = batch.Select(p => p.Item)
-            .Where(j => j.Token.Status == QueueTokenStatus.Waiting && j.CopiedUpTo != long.MaxValue)
+            .Where(j => j.Inserted && j.Token.Status == QueueTokenStatus.Waiting && j.CopiedUpTo != long.MaxValue)
             .ToList();
         if (waiting.Count == 0)
         {
@@ -136,8 +146,22 @@ public sealed class JoinCommits(IServiceScopeFactory scopes, ILogger<JoinCommits
             }
             catch (Exception e)
             {
-                pending.Done.TrySetException(e);
+                Refused(db, pending, e);
             }
+        }
+    }
+
+    /// <summary>A row the database refused alone: skipped when the refusal is its user's live token (as the one
+    /// statement skips it), else the caller hears the exception.</summary>
+    private static void Refused(IConcertDbContext db, Pending pending, Exception e)
+    {
+        if (e is DbUpdateException update && db.IsUniqueViolation(update))
+        {
+            pending.Done.TrySetResult();
+        }
+        else
+        {
+            pending.Done.TrySetException(e);
         }
     }
 }

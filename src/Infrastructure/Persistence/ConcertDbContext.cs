@@ -258,18 +258,19 @@ public abstract class ConcertDbContext(DbContextOptions options) : DbContext(opt
             throw new DbUpdateException("Inserting the queue tokens failed; none was written.", e);
         }
 
-        return insert.SetIds(tokens, ids)
-            ? true
-            : throw new InvalidOperationException($"The insert of {tokens.Count} queue tokens returned {ids.Count} rows.");
+        insert.SetIds(tokens, ids);
+        return true;
     }
 
-    /// <summary>After a failure whose outcome is unknown: whether every token was written after all (their ids set).</summary>
+    /// <summary>After a failure whose outcome is unknown: whether the statement was written after all (the ids of the
+    /// tokens it wrote set). None found means it was not, or every row was skipped; sending it again then skips them
+    /// again, so either way the answer is right.</summary>
     private async Task<bool> FoundAsync(TokenInsert insert, IReadOnlyList<QueueToken> tokens, CancellationToken cancellationToken)
     {
         var values = tokens.Select(t => t.Token).ToList();
         var ids = await QueueTokens.AsNoTracking().Where(t => values.Contains(t.Token))
             .ToDictionaryAsync(t => t.Token, t => t.Id, StringComparer.Ordinal, cancellationToken);
-        return insert.SetIds(tokens, ids);
+        return insert.SetIds(tokens, ids) > 0;
     }
 
     /// <summary>Whether one INSERT of many rows can return each row's generated key (RETURNING).</summary>

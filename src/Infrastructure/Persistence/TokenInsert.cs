@@ -8,9 +8,10 @@ using Microsoft.EntityFrameworkCore.Metadata;
 namespace Concert.Infrastructure.Persistence;
 
 /// <summary>
-/// The one statement <see cref="ConcertDbContext.InsertTokensAsync"/> sends: <c>INSERT … VALUES (…), (…) RETURNING</c>
-/// the key and the token's unique value, with the columns taken from EF's model and each value a parameter of its
-/// column's own type mapping, so that every value converter applies as in SaveChanges.
+/// The one statement <see cref="ConcertDbContext.InsertTokensAsync"/> sends: <c>INSERT … VALUES (…), (…) ON CONFLICT
+/// DO NOTHING RETURNING</c> the key and the token's unique value, with the columns taken from EF's model and each value
+/// a parameter of its column's own type mapping, so that every value converter applies as in SaveChanges. A row a
+/// unique index refuses (the user has a live token already) is skipped and returns nothing; the others are written.
 /// </summary>
 internal sealed class TokenInsert
 {
@@ -65,24 +66,24 @@ internal sealed class TokenInsert
 
         // A multi-row RETURNING need not list its rows in VALUES order (SQLite says so): each id is matched to its
         // token by the token's unique value.
-        sql.Append(" RETURNING ").Append(quote(_key.GetColumnName(_store)!)).Append(", ").Append(quote(_token.GetColumnName(_store)!));
+        sql.Append(" ON CONFLICT DO NOTHING RETURNING ").Append(quote(_key.GetColumnName(_store)!)).Append(", ").Append(quote(_token.GetColumnName(_store)!));
         return (sql.ToString(), parameters);
     }
 
-    /// <summary>Gives each token its id from <paramref name="ids"/> (by token value); false, and none set, when one
-    /// is missing.</summary>
-    public bool SetIds(IReadOnlyList<QueueToken> tokens, IReadOnlyDictionary<string, long> ids)
+    /// <summary>Gives each token written its id from <paramref name="ids"/> (by token value); a token skipped keeps id
+    /// 0. How many were written.</summary>
+    public int SetIds(IReadOnlyList<QueueToken> tokens, IReadOnlyDictionary<string, long> ids)
     {
-        if (tokens.Any(t => !ids.ContainsKey(t.Token)))
-        {
-            return false;
-        }
-
+        var written = 0;
         foreach (var token in tokens)
         {
-            _key.PropertyInfo!.SetValue(token, ids[token.Token]);
+            if (ids.TryGetValue(token.Token, out var id))
+            {
+                _key.PropertyInfo!.SetValue(token, id);
+                written++;
+            }
         }
 
-        return true;
+        return written;
     }
 }

@@ -95,22 +95,44 @@ public sealed class InsertTokensTests
     }
 
     [Fact]
-    public async Task A_refused_row_writes_none_of_its_statement_and_says_why()
+    public async Task A_row_its_users_live_token_refuses_is_skipped_and_the_rest_are_written()
     {
         await using var api = await TestApi.StartAsync();
         var (joined, fresh) = (await api.Client.CreateUserAsync("Joined"), await api.Client.CreateUserAsync("Fresh"));
-        await api.Client.JoinQueueAsync(joined);
+        var live = (await api.Client.JoinQueueAsync(joined)).GetProperty("token").GetString();
         var now = api.Clock.GetUtcNow().UtcDateTime;
-        QueueToken[] tokens = [QueueToken.Issue(fresh, now), QueueToken.Issue(joined, now)];
+        QueueToken[] tokens = [QueueToken.Issue(joined, now), QueueToken.Issue(fresh, now), QueueToken.Issue(joined, now)];
 
-        var refused = await api.InScopeAsync(async sp =>
+        await api.InScopeAsync(async sp =>
         {
-            var db = sp.GetRequiredService<IConcertDbContext>();
-            var e = await Assert.ThrowsAsync<DbUpdateException>(() => db.InsertTokensAsync(tokens, CancellationToken.None));
-            return db.IsUniqueViolation(e);
+            await sp.GetRequiredService<IConcertDbContext>().InsertTokensAsync(tokens, CancellationToken.None);
+            return 0;
         });
 
-        Assert.True(refused, "the live user's unique index refused the second token, and the caller can tell");
+        Assert.Equal(0, tokens[0].Id);
+        Assert.Equal(0, tokens[2].Id);
+        Assert.True(tokens[1].Id > 0, "the fresh user's token was written");
+        var rows = await api.TokensAsync();
+        Assert.Equal(tokens[1].Token, Assert.Single(rows, r => r.UserId == fresh).Token);
+        Assert.Equal(live, Assert.Single(rows, r => r.UserId == joined).Token);
+        Assert.True(api.Services.GetService<SqliteWriterGate>()?.IsFree ?? true, "the insert kept its writer turn");
+    }
+
+    [Fact]
+    public async Task A_row_of_a_user_the_database_does_not_have_writes_none_of_its_statement_and_says_so()
+    {
+        await using var api = await TestApi.StartAsync();
+        var fresh = await api.Client.CreateUserAsync("Fresh");
+        var now = api.Clock.GetUtcNow().UtcDateTime;
+        QueueToken[] tokens = [QueueToken.Issue(fresh, now), QueueToken.Issue(fresh + 1_000_000, now)];
+
+        await api.InScopeAsync(async sp =>
+        {
+            await Assert.ThrowsAsync<DbUpdateException>(() =>
+                sp.GetRequiredService<IConcertDbContext>().InsertTokensAsync(tokens, CancellationToken.None));
+            return 0;
+        });
+
         Assert.DoesNotContain(await api.TokensAsync(), r => r.UserId == fresh);
         Assert.All(tokens, t => Assert.Equal(0, t.Id));
         // SQLite: the writer's turn came back with the failed statement.

@@ -71,10 +71,11 @@ public interface IConcertDbContext
     bool OneWriterAtATime { get; }
 
     /// <summary>
-    /// Inserts new tokens, all or none, and gives each the id the database chose; a refused row (the unique live user)
-    /// fails them all with a <see cref="DbUpdateException"/>, as <c>SaveChanges</c> would. One statement where the
-    /// provider can return generated keys from a multi-row insert (SQLite, PostgreSQL), which costs a fraction of
-    /// EF's per-row update pipeline; <c>SaveChanges</c> elsewhere. The tokens are not tracked afterwards.
+    /// Inserts new tokens and gives each the id the database chose. Where the provider can skip a conflicting row and
+    /// return generated keys from a multi-row insert (SQLite, PostgreSQL: one statement, <c>ON CONFLICT DO NOTHING</c>),
+    /// a token a unique index refuses (its user has a live token) is skipped and keeps id 0, and the others are written;
+    /// any other refusal (a user that does not exist) fails them all with a <see cref="DbUpdateException"/>. Elsewhere
+    /// (<c>SaveChanges</c>) any refused row fails them all. The tokens are not tracked afterwards.
     /// </summary>
     Task InsertTokensAsync(IReadOnlyList<QueueToken> tokens, CancellationToken cancellationToken);
 

@@ -17,7 +17,8 @@ public sealed record IssuedQueueToken(QueueStatusDto Status, bool Created);
 
 /// <summary>
 /// One live token per user is the database's job: a unique index on <see cref="QueueToken.LiveUserId"/>. Of
-/// concurrent joins by one user exactly one insert wins; the others read the winner's token back.
+/// concurrent joins by one user exactly one insert wins; the others read the winner's token back. A join inserts
+/// first and reads the caller only when the insert was refused, so a first join is one write and no read of its own.
 /// </summary>
 public sealed class IssueQueueTokenCommandHandler(
     IConcertDbContext db, QueueService queue, WaitingLine line, ICurrentUser caller, IOptions<QueueOptions> options,
@@ -27,51 +28,65 @@ public sealed class IssueQueueTokenCommandHandler(
     public async ValueTask<IssuedQueueToken> Handle(IssueQueueTokenCommand command, CancellationToken cancellationToken)
     {
         var userId = caller.RequireId();
-        // The caller's row and live token in one read.
-        var known = await db.FindUserInLineAsync(userId, cancellationToken);
-        if (known is null)
+        QueueToken? token = null;
+        JoinedSince? joinedSince = null;
+
+        // Most joins are a user's first: the new token goes straight into a commit shared with the joins arriving
+        // meanwhile (group commit), and what its place needs is read once for that whole commit. The caller is read
+        // only when the database did not take it: a live token of theirs refused it, or it does not have the user.
+        var (first, firstCopiedUpTo) = await NewTokenAsync(userId, queue.Now, cancellationToken);
+        try
         {
-            // A validly signed token of a user this database does not have (it was reset under the same key).
-            throw Errors.Unauthenticated();
+            (var inserted, joinedSince) = await commits.InsertAsync(first, firstCopiedUpTo, cancellationToken);
+            token = inserted ? first : null;
+        }
+        catch (DbUpdateException)
+        {
+            // Not a live token's refusal (that skips the row): no such user, or the write failed. The read below says.
         }
 
-        QueueToken token;
-        JoinedSince? joinedSince;
-        for (var attempt = 1; ; attempt++)
+        if (token is null)
         {
-            var now = queue.Now;
-            var live = attempt == 1 ? known.Live : await FindLiveAsync(userId, cancellationToken);
-            if (live is not null && live.StatusAt(now, options.Value.IdleExpiryAfterLastRecordedPoll) == QueueTokenStatus.Expired)
+            // The caller's row and live token in one read.
+            var known = await db.FindUserInLineAsync(userId, cancellationToken)
+                        // A validly signed token of a user this database does not have (it was reset under the same key).
+                        ?? throw Errors.Unauthenticated();
+            for (var attempt = 1; token is null; attempt++)
             {
-                // Time has already expired it (no sweep has written that down yet): it must not block the new one.
-                await ExpireLapsedAsync(live.Id, now, cancellationToken);
-                live = await FindLiveAsync(userId, cancellationToken);
-            }
-
-            if (live is not null)
-            {
-                if (live.Status == QueueTokenStatus.Waiting && await queue.HasFreeSlotAsync(live.Id, cancellationToken))
+                var now = queue.Now;
+                var live = attempt == 1 ? known.Live : await FindLiveAsync(userId, cancellationToken);
+                if (live is not null && live.StatusAt(now, options.Value.IdleExpiryAfterLastRecordedPoll) == QueueTokenStatus.Expired)
                 {
-                    // A concurrent join by this user inserted it a moment ago and is about to admit it. Admitting
-                    // here too (FIFO and idempotent) keeps every answer for a free slot "active", as the first is.
-                    await queue.AdmitAsync(cancellationToken);
-                    live = await db.QueueTokens.AsNoTracking().SingleAsync(t => t.Id == live.Id, cancellationToken);
+                    // Time has already expired it (no sweep has written that down yet): it must not block the new one.
+                    await ExpireLapsedAsync(live.Id, now, cancellationToken);
+                    live = await FindLiveAsync(userId, cancellationToken);
                 }
 
-                return new IssuedQueueToken(await queue.DescribeAsync(live, cancellationToken), Created: false);
-            }
+                if (live is not null)
+                {
+                    if (live.Status == QueueTokenStatus.Waiting && await queue.HasFreeSlotAsync(live.Id, cancellationToken))
+                    {
+                        // A concurrent join by this user inserted it a moment ago and is about to admit it. Admitting
+                        // here too (FIFO and idempotent) keeps every answer for a free slot "active", as the first is.
+                        await queue.AdmitAsync(cancellationToken);
+                        live = await db.QueueTokens.AsNoTracking().SingleAsync(t => t.Id == live.Id, cancellationToken);
+                    }
 
-            (token, var copiedUpTo) = await NewTokenAsync(userId, now, cancellationToken);
-            try
-            {
-                // In a commit shared with the joins arriving meanwhile (group commit), not one of its own; and what its
-                // place needs read once for that whole commit.
-                joinedSince = await commits.InsertAsync(token, copiedUpTo, cancellationToken);
-                break;
-            }
-            catch (DbUpdateException e) when (db.IsUniqueViolation(e) && attempt < 3)
-            {
-                // A concurrent join by the same user won; the next round returns its token.
+                    return new IssuedQueueToken(await queue.DescribeAsync(live, cancellationToken), Created: false);
+                }
+
+                var (candidate, copiedUpTo) = await NewTokenAsync(userId, now, cancellationToken);
+                (var inserted, joinedSince) = await commits.InsertAsync(candidate, copiedUpTo, cancellationToken);
+                if (inserted)
+                {
+                    token = candidate;
+                }
+                else if (attempt == 3)
+                {
+                    throw new DbUpdateException("The user's live token refused a new one three times in a row.");
+                }
+
+                // Else a concurrent join by the same user won: the next round returns its token.
             }
         }
 
