@@ -1,6 +1,6 @@
 -- POST /api/queue/tokens (no body), each request as the next user of $BENCH_BEARERS, each user once while the list
 -- lasts (threads start at their own share): a 201 is a new token written; a 200 would be a user joining again
--- (a read), so only the 201s count as joins.
+-- (an insert refused by their live token, then a read of it), so only the 201s count as joins.
 dofile(os.getenv("BENCH_LUA_DIR") .. "/common.lua")
 
 local bearers, i, last

@@ -33,7 +33,7 @@ public sealed class JoinCommits(IServiceScopeFactory scopes, ILogger<JoinCommits
 
         public JoinedSince? Since { get; internal set; }
 
-        /// <summary>Written, with the id the database gave it (ids start at 1; EF's stand-in keys are negative);
+        /// <summary>Written, with the id the database gave it (ids start at 1; a token not written keeps 0);
         /// false when the user's live token refused it.</summary>
         public bool Inserted => Token.Id > 0;
     }
@@ -75,9 +75,18 @@ public sealed class JoinCommits(IServiceScopeFactory scopes, ILogger<JoinCommits
         }
         catch (DbUpdateException e)
         {
-            // Nothing of the commit was written. Each row alone, below.
-            logger.LogDebug(e, "A commit of {Count} joins failed; writing them one by one", batch.Count);
-            await WriteOneByOneAsync(db, batch).ConfigureAwait(false);
+            // Nothing of the commit was written. The likely cause is a user the database does not have (the foreign
+            // key): one read finds them, their joins hear the refusal, and the rest go in one statement again, rather
+            // than a commit (an fsync on SQLite) per row for the whole batch. Anything else: each row alone.
+            logger.LogDebug(e, "A commit of {Count} joins failed", batch.Count);
+            var rest = await WithoutUnknownUsersAsync(db, batch, e).ConfigureAwait(false);
+            if (rest.Count == batch.Count || rest.Count == 0)
+            {
+                await WriteOneByOneAsync(db, rest).ConfigureAwait(false);
+                return;
+            }
+
+            await WriteAsync(rest).ConfigureAwait(false);
             return;
         }
 
@@ -149,6 +158,39 @@ public sealed class JoinCommits(IServiceScopeFactory scopes, ILogger<JoinCommits
                 Refused(db, pending, e);
             }
         }
+    }
+
+    /// <summary>The joins of <paramref name="batch"/> whose users the database has; the others hear
+    /// <paramref name="refusal"/> (their handlers then read the caller and answer that the user is unknown). All of
+    /// them when that read fails.</summary>
+    private static async Task<IReadOnlyList<Pending>> WithoutUnknownUsersAsync(
+        IConcertDbContext db, IReadOnlyList<Pending> batch, DbUpdateException refusal)
+    {
+        HashSet<long> known;
+        try
+        {
+            var ids = batch.Select(p => p.Item.Token.UserId).Distinct().ToList();
+            known = [.. await db.Users.AsNoTracking().Where(u => ids.Contains(u.Id)).Select(u => u.Id).ToListAsync().ConfigureAwait(false)];
+        }
+        catch (Exception)
+        {
+            return batch;
+        }
+
+        var rest = new List<Pending>(batch.Count);
+        foreach (var pending in batch)
+        {
+            if (known.Contains(pending.Item.Token.UserId))
+            {
+                rest.Add(pending);
+            }
+            else
+            {
+                pending.Done.TrySetException(refusal);
+            }
+        }
+
+        return rest;
     }
 
     /// <summary>A row the database refused alone: skipped when the refusal is its user's live token (as the one

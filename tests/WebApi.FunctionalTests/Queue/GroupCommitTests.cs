@@ -58,34 +58,82 @@ public sealed class GroupCommitTests
     public async Task A_row_its_users_live_token_refuses_is_skipped_alone_and_the_rest_of_its_commit_is_written()
     {
         await using var api = await TestApi.StartAsync();
-        var a = await api.Client.CreateUserAsync("A");
         var x = await api.Client.CreateUserAsync("X");
-        var b = await api.Client.CreateUserAsync("B");
         var (_, live) = await api.Client.JoinAsync(x);   // X's live token: a second one breaks the unique index
-
-        var commits = api.Services.GetRequiredService<JoinCommits>();
-        var now = api.Clock.GetUtcNow().UtcDateTime;
-        var (tokenA, tokenX, tokenB) = (QueueToken.Issue(a, now), QueueToken.Issue(x, now), QueueToken.Issue(b, now));
-
-        Task<bool> insertA, insertX, insertB;
-        await using (await WriteLock.TakeAsync(api.Database))
+        var others = new List<long>();
+        for (var i = 0; i < 5; i++)
         {
-            // X's token never stands alone in a commit: B is queued behind it before the first commit can end.
-            insertA = commits.InsertAsync(tokenA, CancellationToken.None);
-            insertX = commits.InsertAsync(tokenX, CancellationToken.None);
-            insertB = commits.InsertAsync(tokenB, CancellationToken.None);
+            others.Add(await api.Client.CreateUserAsync($"Other {i}"));
         }
 
-        Assert.True(await insertA);
-        Assert.True(await insertB);
-        Assert.False(await insertX, "X's live token refused the second one");
-        Assert.Equal(0, tokenX.Id);
+        var (inserted, refused) = await InsertTogetherAsync(api, others, x);
+
+        Assert.False(await refused.Insert, "X's live token refused the second one");
+        var rows = await api.TokensAsync();
+        Assert.Equal(live.Token(), Assert.Single(rows, r => r.UserId == x).Token);
+        Assert.DoesNotContain(rows, r => r.Token == refused.Token.Token);
+        await AssertWrittenInAtMostTwoCommitsAsync(api, inserted);
+    }
+
+    [Fact]
+    public async Task A_row_of_a_user_the_database_does_not_have_fails_alone_and_the_rest_share_a_commit()
+    {
+        await using var api = await TestApi.StartAsync();
+        var others = new List<long>();
+        for (var i = 0; i < 5; i++)
+        {
+            others.Add(await api.Client.CreateUserAsync($"Other {i}"));
+        }
+
+        var (inserted, refused) = await InsertTogetherAsync(api, others, others.Max() + 1_000_000);
+
+        await Assert.ThrowsAsync<DbUpdateException>(() => refused.Insert);
+        Assert.DoesNotContain(await api.TokensAsync(), r => r.Token == refused.Token.Token);
+        await AssertWrittenInAtMostTwoCommitsAsync(api, inserted);
+    }
+
+    /// <summary>The first of <paramref name="users"/>'s tokens, then <paramref name="refusedUser"/>'s, then the rest,
+    /// handed over while a commit is in flight: the refused one never stands alone in a commit.</summary>
+    private static async Task<(List<(QueueToken Token, Task<bool> Insert, long CommitsBefore)> Inserted, (QueueToken Token, Task<bool> Insert) Refused)>
+        InsertTogetherAsync(TestApi api, List<long> users, long refusedUser)
+    {
+        var commits = api.Services.GetRequiredService<JoinCommits>();
+        var before = commits.Commits;
+        var now = api.Clock.GetUtcNow().UtcDateTime;
+        var refusedToken = QueueToken.Issue(refusedUser, now);
+        var inserted = new List<(QueueToken, Task<bool>, long)>();
+        Task<bool> refusedInsert;
+        await using (await WriteLock.TakeAsync(api.Database))
+        {
+            var first = QueueToken.Issue(users[0], now);
+            inserted.Add((first, commits.InsertAsync(first, CancellationToken.None), before));
+            refusedInsert = commits.InsertAsync(refusedToken, CancellationToken.None);
+            foreach (var user in users.Skip(1))
+            {
+                var token = QueueToken.Issue(user, now);
+                inserted.Add((token, commits.InsertAsync(token, CancellationToken.None), before));
+            }
+        }
+
+        return (inserted, (refusedToken, refusedInsert));
+    }
+
+    /// <summary>Every token written, and all of them in one or two commits: the first took what had arrived when the
+    /// loop woke, the second the rest. Writing the refused one's batch again row by row would be a commit per row.</summary>
+    private static async Task AssertWrittenInAtMostTwoCommitsAsync(TestApi api, List<(QueueToken Token, Task<bool> Insert, long CommitsBefore)> inserted)
+    {
+        foreach (var (_, insert, _) in inserted)
+        {
+            Assert.True(await insert);
+        }
 
         var rows = await api.TokensAsync();
-        Assert.Equal(tokenA.Token, Assert.Single(rows, r => r.Id == tokenA.Id).Token);
-        Assert.Equal(tokenB.Token, Assert.Single(rows, r => r.Id == tokenB.Id).Token);
-        Assert.Equal(live.Token(), Assert.Single(rows, r => r.UserId == x).Token);
-        Assert.DoesNotContain(rows, r => r.Token == tokenX.Token);
+        foreach (var (token, _, _) in inserted)
+        {
+            Assert.Equal(token.Token, Assert.Single(rows, r => r.Id == token.Id).Token);
+        }
+
+        Assert.InRange(api.Services.GetRequiredService<JoinCommits>().Commits - inserted[0].CommitsBefore, 1, 2);
     }
 
     [Fact]

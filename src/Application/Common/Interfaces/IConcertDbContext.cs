@@ -81,7 +81,8 @@ public interface IConcertDbContext
 
     /// <summary>
     /// The user and their live queue token (null when they have none), read together; null when there is no such user.
-    /// A join's first read, on every join: a query compiled once (no expression tree to walk and look up per call).
+    /// A join's read of its caller when the database refused its insert (a live token already, or no such user): a
+    /// query compiled once (no expression tree to walk and look up per call).
     /// </summary>
     Task<UserInLine?> FindUserInLineAsync(long userId, CancellationToken cancellationToken);
 
