@@ -55,6 +55,38 @@ public sealed class GroupCommitTests
     }
 
     [Fact]
+    public async Task Joins_handed_over_during_a_commit_each_hear_with_the_read_of_their_places()
+    {
+        await using var api = await TestApi.StartAsync();
+        var users = new List<long>();
+        for (var i = 0; i < 20; i++)
+        {
+            users.Add(await api.Client.CreateUserAsync($"Placed {i}"));
+        }
+
+        var commits = api.Services.GetRequiredService<JoinCommits>();
+        var now = api.Clock.GetUtcNow().UtcDateTime;
+        var tokens = users.Select(u => QueueToken.Issue(u, now)).ToList();
+        List<Task<(bool Inserted, JoinedSince? Since)>> joins;
+        await using (await WriteLock.TakeAsync(api.Database))
+        {
+            // Copied up to 0: each place is counted from the rows read once per commit, a real query.
+            joins = tokens.Select(t => commits.InsertAsync(t, 0, CancellationToken.None)).ToList();
+        }
+
+        // Bounded, so that a caller never answered fails here instead of hanging the run.
+        var answers = await Task.WhenAll(joins).WaitAsync(TimeSpan.FromSeconds(60));
+
+        var inOrder = tokens.OrderBy(t => t.Id).ToList();
+        for (var i = 0; i < tokens.Count; i++)
+        {
+            Assert.True(answers[i].Inserted);
+            var since = Assert.IsType<JoinedSince>(answers[i].Since);
+            Assert.Equal(inOrder.IndexOf(tokens[i]), since.CountAhead(0, tokens[i].Id, tokens[i].Round, tokens[i].DrawKey));
+        }
+    }
+
+    [Fact]
     public async Task A_row_its_users_live_token_refuses_is_skipped_alone_and_the_rest_of_its_commit_is_written()
     {
         await using var api = await TestApi.StartAsync();
