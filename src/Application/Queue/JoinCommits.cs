@@ -13,7 +13,8 @@ namespace Concert.Application.Queue;
 /// The database still decides: the unique index on the live user id is what refuses a second live token. A token it
 /// refuses is skipped, not written, and its caller hears so (<see cref="Join.Inserted"/> false), while the rest of
 /// the commit is written (the one statement skips it; where the provider cannot skip a row, the batch is written again
-/// row by row). Any other refusal (a user that does not exist) fails the statement: the batch is then written row by
+/// row by row). A user that does not exist fails the statement: one read finds the batch's unknown users, their
+/// callers hear the refusal, and the rest go in one statement again. Any other failure: the batch is written row by
 /// row, and each caller gets its own row's outcome — the same exception a join writing alone would have met.
 /// </para>
 /// <para>
@@ -80,13 +81,15 @@ public sealed class JoinCommits(IServiceScopeFactory scopes, ILogger<JoinCommits
             // than a commit (an fsync on SQLite) per row for the whole batch. Anything else: each row alone.
             logger.LogDebug(e, "A commit of {Count} joins failed", batch.Count);
             var rest = await WithoutUnknownUsersAsync(db, batch, e).ConfigureAwait(false);
-            if (rest.Count == batch.Count || rest.Count == 0)
+            if (rest.Count == batch.Count)
             {
-                await WriteOneByOneAsync(db, rest).ConfigureAwait(false);
-                return;
+                await WriteOneByOneAsync(db, batch).ConfigureAwait(false);
+            }
+            else if (rest.Count > 0)
+            {
+                await WriteAsync(rest).ConfigureAwait(false);
             }
 
-            await WriteAsync(rest).ConfigureAwait(false);
             return;
         }
 

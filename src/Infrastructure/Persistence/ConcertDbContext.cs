@@ -305,13 +305,18 @@ public abstract class ConcertDbContext(DbContextOptions options) : DbContext(opt
 
     /// <summary>The entity's columns, listed rather than <c>*</c>: PostgreSQL refuses a prepared statement (Npgsql
     /// prepares repeated ones) whose <c>*</c> has come to mean more columns, e.g. after another instance migrated
-    /// ("cached plan must not change result type").</summary>
-    private string ColumnsOf<TEntity>()
-    {
-        var type = Model.FindEntityType(typeof(TEntity))!;
-        var table = StoreObjectIdentifier.Table(type.GetTableName()!, type.GetSchema());
-        return string.Join(", ", type.GetProperties().Select(p => Q(p.GetColumnName(table)!)));
-    }
+    /// ("cached plan must not change result type"). Built once per model and entity, not on every lock.</summary>
+    private string ColumnsOf<TEntity>() =>
+        ColumnLists.GetValue(Model, _ => new System.Collections.Concurrent.ConcurrentDictionary<Type, string>())
+            .GetOrAdd(typeof(TEntity), entity =>
+            {
+                var type = Model.FindEntityType(entity)!;
+                var table = StoreObjectIdentifier.Table(type.GetTableName()!, type.GetSchema());
+                return string.Join(", ", type.GetProperties().Select(p => Q(p.GetColumnName(table)!)));
+            });
+
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<
+        IModel, System.Collections.Concurrent.ConcurrentDictionary<Type, string>> ColumnLists = [];
 
     public async Task<bool> LockUserAsync(long userId, CancellationToken cancellationToken) =>
         await Users.Where(u => u.Id == userId)

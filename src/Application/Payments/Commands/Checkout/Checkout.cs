@@ -85,8 +85,9 @@ public sealed class CheckoutCommandHandler(
     /// payment's time under the lock. So read first, outside it, then write every change conditionally on the versions
     /// read (these rows bump their version on every change): a row changed meanwhile fails the write and the payment
     /// reads again. The write shares its transaction and commit with the other payments of the moment, a savepoint each
-    /// (<see cref="UnitCommits"/>): one fsync for them all, where SQLite's one lock was held for an fsync per payment. Only a success is committed here; a refusal, a hold that lapsed while waiting for the lock, or a
-    /// second conflict returns null and <see cref="PayAsync"/> decides under the lock, as on every provider.
+    /// (<see cref="UnitCommits"/>): one fsync for them all, where SQLite's one lock was held for an fsync per payment.
+    /// Only a success is committed here; a refusal, a hold that lapsed while waiting for the lock, or a second conflict
+    /// returns null and <see cref="PayAsync"/> decides under the lock, as on every provider.
     /// </summary>
     private async Task<PaymentDto?> TryPayReadingFirstAsync(CheckoutCommand command, long userId, CancellationToken cancellationToken)
     {
