@@ -24,6 +24,8 @@ namespace Concert.Application.Queue;
 /// </summary>
 public sealed class JoinCommits(IServiceScopeFactory scopes, ILogger<JoinCommits> logger) : GroupCommit<JoinCommits.Join>
 {
+    private long _highestId;
+
     /// <summary>A token to write, the last id of the copy of the line its join read (placing it needs those who
     /// joined after that), and what was read for that just after the commit.</summary>
     public sealed class Join(QueueToken token, long copiedUpTo)
@@ -64,9 +66,11 @@ public sealed class JoinCommits(IServiceScopeFactory scopes, ILogger<JoinCommits
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<IConcertDbContext>();
+        var read = PlanRead(batch);
+        WaitingLine.LineEntry[]? readAlong;
         try
         {
-            await db.InsertTokensAsync([.. batch.Select(p => p.Item.Token)], CancellationToken.None).ConfigureAwait(false);
+            readAlong = await db.InsertTokensAsync([.. batch.Select(p => p.Item.Token)], read, CancellationToken.None).ConfigureAwait(false);
             Committed();
         }
         catch (Exception e) when (batch.Count == 1)
@@ -93,9 +97,12 @@ public sealed class JoinCommits(IServiceScopeFactory scopes, ILogger<JoinCommits
             return;
         }
 
+        RaiseHighestId(batch);
         try
         {
-            var since = await ReadJoinedSinceAsync(db, batch).ConfigureAwait(false);
+            var since = read is null || !batch.Any(p => p.Item.Inserted && p.Item.Token.Status == QueueTokenStatus.Waiting)
+                ? null
+                : JoinedSince.Of(read, readAlong ?? await ReadAsync(db, read).ConfigureAwait(false));
             foreach (var pending in batch)
             {
                 pending.Item.Since = since;
@@ -114,36 +121,65 @@ public sealed class JoinCommits(IServiceScopeFactory scopes, ILogger<JoinCommits
     }
 
     /// <summary>
-    /// One read for the whole commit of what its joins' places need: every token in line above the lowest copy an
-    /// exact place counts from (at most a few hundred rows: a place is counted exactly only while few joined since the
-    /// copy), else only those of an earlier round above the commit's first token (nearly always none). Null when no
-    /// token of the commit waits in line at the end of it (a pre-queue place needs no count).
+    /// The one read for the whole commit of what its joins' places need, planned before the insert so that it can go
+    /// in the insert's own round trip (<see cref="IConcertDbContext.InsertTokensAsync(IReadOnlyList{QueueToken}, LineRead?, CancellationToken)"/>):
+    /// every token in line above the lowest copy an exact place may count from (at most a few hundred rows: a place is
+    /// counted exactly only while few joined since the copy), else only those of an earlier round above every id the
+    /// commit's tokens can get (nearly always none). Null when no token of the commit is to wait in line at its end
+    /// (a pre-queue place needs no count).
+    /// <para>
+    /// The new ids are not known yet, but they are above every id already given out: above each join's copy of the
+    /// line (the highest id when it was read) and above every id this loop has been given back. So a join placed
+    /// exactly once its id is known is one that may be placed exactly with the lowest id it can get, and the read
+    /// covers it; a join that turns out to be bounded instead is covered by the every-row read as well.
+    /// </para>
     /// </summary>
-    private static async Task<JoinedSince?> ReadJoinedSinceAsync(IConcertDbContext db, IReadOnlyList<Pending> batch)
+    private LineRead? PlanRead(IReadOnlyList<Pending> batch)
     {
         var waiting = batch.Select(p => p.Item)
-            .Where(j => j.Inserted && j.Token.Status == QueueTokenStatus.Waiting && j.CopiedUpTo != long.MaxValue)
+            .Where(j => j.Token.Status == QueueTokenStatus.Waiting && j.CopiedUpTo != long.MaxValue)
             .ToList();
         if (waiting.Count == 0)
         {
             return null;
         }
 
-        var inLine = db.QueueTokens.AsNoTracking().Where(QueueService.InLineFoundByPrimaryKey);
-        var exact = waiting.Where(j => QueueService.PlacedExactly(j.Token, j.CopiedUpTo)).ToList();
-        if (exact.Count > 0)
+        var below = Math.Max(Interlocked.Read(ref _highestId), waiting.Max(j => j.CopiedUpTo));
+        var exact = waiting.Where(j => QueueService.PlacedExactly(below + 1, j.Token.DrawKey, j.CopiedUpTo)).ToList();
+        return exact.Count > 0
+            ? new LineRead(exact.Min(j => j.CopiedUpTo), long.MaxValue)
+            : new LineRead(below, waiting.Max(j => j.Token.Round));
+    }
+
+    /// <summary>Remembers the highest id the database gave this commit's tokens (ids are never reused, and each new one
+    /// is above every earlier one).</summary>
+    private void RaiseHighestId(IReadOnlyList<Pending> batch)
+    {
+        var highest = batch.Max(p => p.Item.Token.Id);
+        var seen = Interlocked.Read(ref _highestId);
+        while (highest > seen)
         {
-            var from = exact.Min(j => j.CopiedUpTo);
-            return JoinedSince.Every(from, await ReadAsync(inLine.Where(t => t.Id > from)).ConfigureAwait(false));
+            var was = Interlocked.CompareExchange(ref _highestId, highest, seen);
+            if (was == seen)
+            {
+                return;
+            }
+
+            seen = was;
+        }
+    }
+
+    /// <summary><paramref name="read"/> as a query of its own, where the provider did not send it along with the insert.</summary>
+    private static Task<WaitingLine.LineEntry[]> ReadAsync(IConcertDbContext db, LineRead read)
+    {
+        var (from, earlierThan) = (read.From, read.EarlierThan);
+        var inLine = db.QueueTokens.AsNoTracking().Where(QueueService.InLineFoundByPrimaryKey).Where(t => t.Id > from);
+        if (!read.Every)
+        {
+            inLine = inLine.Where(t => t.Round + 0 < earlierThan);
         }
 
-        var first = waiting.Min(j => j.Token.Id) - 1;
-        var earlierThan = waiting.Max(j => j.Token.Round);
-        return JoinedSince.EarlierRounds(
-            first, earlierThan, await ReadAsync(inLine.Where(t => t.Id > first && t.Round + 0 < earlierThan)).ConfigureAwait(false));
-
-        static Task<WaitingLine.LineEntry[]> ReadAsync(IQueryable<QueueToken> rows) =>
-            rows.Select(t => new WaitingLine.LineEntry(t.Id, t.Status, t.Round, t.DrawKey)).ToArrayAsync();
+        return inLine.Select(t => new WaitingLine.LineEntry(t.Id, t.Status, t.Round, t.DrawKey)).ToArrayAsync();
     }
 
     private async Task WriteOneByOneAsync(IConcertDbContext db, IReadOnlyList<Pending> batch)

@@ -3,6 +3,13 @@ using static Concert.Application.Queue.WaitingLine;
 
 namespace Concert.Application.Queue;
 
+/// <summary>A read of the tokens in line (waiting or in a pre-queue) with ids above <paramref name="From"/>: all of them
+/// when <paramref name="EarlierThan"/> is <see cref="long.MaxValue"/>, else only those of a round before it.</summary>
+public sealed record LineRead(long From, long EarlierThan)
+{
+    public bool Every => EarlierThan == long.MaxValue;
+}
+
 /// <summary>
 /// The tokens in line that a newcomer's place depends on, read once for a whole group commit of joins just after it
 /// committed (<see cref="JoinCommits"/>), so that each join in it is placed without a query of its own
@@ -31,6 +38,9 @@ public sealed class JoinedSince
     public static JoinedSince Every(long from, LineEntry[] rows) => new(from, long.MaxValue, rows);
 
     public static JoinedSince EarlierRounds(long from, long earlierThan, LineEntry[] rows) => new(from, earlierThan, rows);
+
+    /// <summary>What <paramref name="read"/> found.</summary>
+    public static JoinedSince Of(LineRead read, LineEntry[] rows) => new(read.From, read.EarlierThan, rows);
 
     /// <summary>Of the tokens in line above <paramref name="maxId"/>, how many stand ahead of this key; null when the
     /// rows read cannot tell (not all of them were read).</summary>

@@ -296,8 +296,11 @@ public sealed class QueueService(
 
     /// <summary>Whether a token not in the copy read up to <paramref name="maxId"/> is placed by an exact count of
     /// those who joined since, rather than by the upper bound (<see cref="JoinedSinceAheadAsync"/>).</summary>
-    public static bool PlacedExactly(QueueToken token, long maxId) =>
-        token.DrawKey != QueueToken.NotDrawn || token.Id - maxId - 1 <= CountFromIdsAbove;
+    public static bool PlacedExactly(QueueToken token, long maxId) => PlacedExactly(token.Id, token.DrawKey, maxId);
+
+    /// <inheritdoc cref="PlacedExactly(QueueToken, long)"/>
+    public static bool PlacedExactly(long id, long drawKey, long maxId) =>
+        drawKey != QueueToken.NotDrawn || id - maxId - 1 <= CountFromIdsAbove;
 
     /// <summary>The status from this instance's copy of the line alone, reading no row; null when the copy cannot
     /// tell (it does not hold the token, or this instance moved it since) and the row must.</summary>

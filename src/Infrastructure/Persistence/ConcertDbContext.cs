@@ -1,4 +1,5 @@
 using Concert.Application.Common.Interfaces;
+using Concert.Application.Queue;
 using Concert.Domain.Accounts;
 using Concert.Domain.Concerts;
 using Concert.Domain.Payments;
@@ -191,11 +192,12 @@ public abstract class ConcertDbContext(DbContextOptions options) : DbContext(opt
 
     public void ClearChanges() => ChangeTracker.Clear();
 
-    public async Task InsertTokensAsync(IReadOnlyList<QueueToken> tokens, CancellationToken cancellationToken)
+    public async Task<WaitingLine.LineEntry[]?> InsertTokensAsync(
+        IReadOnlyList<QueueToken> tokens, LineRead? andRead, CancellationToken cancellationToken)
     {
         if (tokens.Count == 0)
         {
-            return;
+            return null;
         }
 
         var insert = InsertsReturningKeys ? TokenInsert.For(Model) : null;
@@ -211,39 +213,70 @@ public abstract class ConcertDbContext(DbContextOptions options) : DbContext(opt
                 ChangeTracker.Clear();
             }
 
-            return;
+            return null;
         }
 
         // Inside the provider's execution strategy, as SaveChanges would be: a transient failure (PostgreSQL) sends the
-        // statement again, unless the rows turn out to be there already.
+        // statement again, unless the rows turn out to be there already (and then nothing was read along).
+        var read = ReadsAlongWithInsert ? andRead : null;
+        WaitingLine.LineEntry[]? rows = null;
         await Database.CreateExecutionStrategy().ExecuteAsync(
             tokens,
-            async (_, rows, ct) => await InsertReturningAsync(insert, rows, ct),
-            async (_, rows, ct) => new ExecutionResult<bool>(await FoundAsync(insert, rows, ct), true),
+            async (_, batch, ct) =>
+            {
+                rows = null;
+                rows = await InsertReturningAsync(insert, batch, read, ct);
+                return true;
+            },
+            async (_, batch, ct) => new ExecutionResult<bool>(await FoundAsync(insert, batch, ct), true),
             cancellationToken);
+        return rows;
     }
 
-    private async Task<bool> InsertReturningAsync(TokenInsert insert, IReadOnlyList<QueueToken> tokens, CancellationToken cancellationToken)
+    /// <summary>Sends the insert, and <paramref name="read"/> (when given) after it in the same command: the rows of
+    /// that read, or null when none was asked.</summary>
+    private async Task<WaitingLine.LineEntry[]?> InsertReturningAsync(
+        TokenInsert insert, IReadOnlyList<QueueToken> tokens, LineRead? read, CancellationToken cancellationToken)
     {
         // Sent as ExecuteSqlRaw sends its statement (interceptors, the command log, this context's connection), but
         // read: the query pipeline would add its own compilation, and its own error log for an expected refusal.
         await using var factory = Database.GetDbConnection().CreateCommand();
-        var (sql, parameters) = insert.Build(tokens, factory, Q);
+        var (sql, parameters) = insert.Build(tokens, factory, Q, read);
         var command = this.GetService<IRawSqlCommandBuilder>().Build(sql, parameters, Model);
         var connection = this.GetService<IRelationalConnection>();
         var ids = new Dictionary<string, long>(tokens.Count, StringComparer.Ordinal);
+        List<WaitingLine.LineEntry>? rows = null;
         try
         {
             await connection.OpenAsync(cancellationToken);
             try
             {
+                // Without a transaction of ours, PostgreSQL runs a command's statements in one implicit transaction:
+                // the read sees the rows just inserted, and the commit (and any failure of it) comes with the end of
+                // the reader.
                 await using var reader = await command.RelationalCommand.ExecuteReaderAsync(
                     new RelationalCommandParameterObject(connection, command.ParameterValues, null, this,
                         this.GetService<IRelationalCommandDiagnosticsLogger>(), CommandSource.SaveChanges),
                     cancellationToken);
-                while (await reader.ReadAsync(cancellationToken))
+                var data = reader.DbDataReader;
+                while (await data.ReadAsync(cancellationToken))
                 {
-                    ids.Add(reader.DbDataReader.GetString(1), reader.DbDataReader.GetInt64(0));
+                    ids.Add(data.GetString(1), data.GetInt64(0));
+                }
+
+                if (read is not null)
+                {
+                    rows = [];
+                    if (!await data.NextResultAsync(cancellationToken))
+                    {
+                        throw new InvalidOperationException("The read sent along with the insert returned nothing.");
+                    }
+
+                    while (await data.ReadAsync(cancellationToken))
+                    {
+                        rows.Add(new WaitingLine.LineEntry(
+                            data.GetInt64(0), (QueueTokenStatus)data.GetInt32(1), data.GetInt64(2), data.GetInt64(3)));
+                    }
                 }
             }
             finally
@@ -259,7 +292,7 @@ public abstract class ConcertDbContext(DbContextOptions options) : DbContext(opt
         }
 
         insert.SetIds(tokens, ids);
-        return true;
+        return rows?.ToArray();
     }
 
     /// <summary>After a failure whose outcome is unknown: whether the statement was written after all (the ids of the
@@ -275,6 +308,10 @@ public abstract class ConcertDbContext(DbContextOptions options) : DbContext(opt
 
     /// <summary>Whether one INSERT of many rows can return each row's generated key (RETURNING).</summary>
     protected virtual bool InsertsReturningKeys => true;
+
+    /// <summary>Whether a read sent in the same command as the insert runs in its transaction, after it, in the same
+    /// round trip (PostgreSQL). SQLite reads in-process (no round trip to save) and takes its write lock per command.</summary>
+    protected virtual bool ReadsAlongWithInsert => false;
 
     public long PendingKeyOf<TEntity>(TEntity entity)
         where TEntity : class

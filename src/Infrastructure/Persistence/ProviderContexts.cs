@@ -48,4 +48,6 @@ public sealed class PostgresConcertDbContext(DbContextOptions<PostgresConcertDbC
         exception.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation };
 
     protected override RowLockStyle RowLocks => RowLockStyle.SelectForUpdate;
+
+    protected override bool ReadsAlongWithInsert => true;
 }

@@ -1,4 +1,5 @@
 using Concert.Application.Common.Interfaces;
+using Concert.Application.Queue;
 using Concert.Domain.Queue;
 using Concert.Infrastructure.Persistence;
 using Concert.WebApi.FunctionalTests.Infrastructure;
@@ -15,6 +16,51 @@ namespace Concert.WebApi.FunctionalTests.Persistence;
 /// </summary>
 public sealed class InsertTokensTests
 {
+    [Fact]
+    public async Task A_read_sent_with_the_insert_sees_the_rows_just_written_on_PostgreSQL_and_none_is_sent_elsewhere()
+    {
+        await using var api = await TestApi.StartAsync();
+        var users = new List<long>();
+        for (var i = 0; i < 4; i++)
+        {
+            users.Add(await api.Client.CreateUserAsync($"Read along {i}"));
+        }
+
+        var now = api.Clock.GetUtcNow().UtcDateTime;
+        var earlier = QueueToken.Issue(users[0], now, round: 1);
+        var later = QueueToken.Issue(users[1], now, round: 2);
+        var active = QueueToken.Issue(users[2], now, round: 1);
+        active.Activate(now, TimeSpan.FromMinutes(10));
+        var last = QueueToken.Issue(users[3], now, round: 2);
+
+        var (every, earlierRounds) = await api.InScopeAsync(async sp =>
+        {
+            var db = sp.GetRequiredService<IConcertDbContext>();
+            var first = await db.InsertTokensAsync([earlier, later, active], new LineRead(0, long.MaxValue), CancellationToken.None);
+            var second = await db.InsertTokensAsync([last], new LineRead(0, 2), CancellationToken.None);
+            return (first, second);
+        });
+
+        Assert.All(new[] { earlier, later, active, last }, t => Assert.True(t.Id > 0));
+        if (!api.Database.IsPostgres)
+        {
+            // SQLite reads in-process: nothing to save by sending the read along, and the caller reads for itself.
+            Assert.Null(every);
+            Assert.Null(earlierRounds);
+            return;
+        }
+
+        // The rows of the insert's own statement, in line (the active one is not), as the read saw them.
+        Assert.NotNull(every);
+        Assert.Equal(
+            new[] { (earlier.Id, QueueTokenStatus.Waiting, 1L), (later.Id, QueueTokenStatus.Waiting, 2L) },
+            every.OrderBy(r => r.Id).Select(r => (r.Id, r.Status, r.Round)));
+        Assert.All(every, r => Assert.Equal(QueueToken.NotDrawn, r.DrawKey));
+        // Only a round before 2: the earlier token, not the one written in the same command.
+        Assert.NotNull(earlierRounds);
+        Assert.Equal(earlier.Id, Assert.Single(earlierRounds).Id);
+    }
+
     [Fact]
     public async Task Tokens_inserted_together_read_back_as_written_each_with_its_own_id()
     {
@@ -79,7 +125,7 @@ public sealed class InsertTokensTests
         var stored = await api.InScopeAsync(async sp =>
         {
             var db = sp.GetRequiredService<ConcertDbContext>();
-            await db.InsertTokensAsync([inserted], CancellationToken.None);
+            await db.InsertTokensAsync([inserted], andRead: null, CancellationToken.None);
             db.QueueTokens.Add(saved);
             await db.SaveChangesAsync();
             return (await StoredAsync(db, inserted.Id), await StoredAsync(db, saved.Id));

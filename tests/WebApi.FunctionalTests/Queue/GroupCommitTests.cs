@@ -1,6 +1,8 @@
 using Concert.Application.Common.Interfaces;
 using Concert.Application.Queue;
 using Concert.Domain.Queue;
+using Concert.Domain.Users;
+using Concert.Infrastructure.Persistence;
 using Concert.WebApi.FunctionalTests.Infrastructure;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
@@ -84,6 +86,59 @@ public sealed class GroupCommitTests
             var since = Assert.IsType<JoinedSince>(answers[i].Since);
             Assert.Equal(inOrder.IndexOf(tokens[i]), since.CountAhead(0, tokens[i].Id, tokens[i].Round, tokens[i].DrawKey));
         }
+    }
+
+    [Fact]
+    public async Task Joins_far_past_their_copy_of_the_line_hear_who_of_an_earlier_round_joined_after_them()
+    {
+        await using var api = await TestApi.StartAsync();
+        var commits = api.Services.GetRequiredService<JoinCommits>();
+        var now = api.Clock.GetUtcNow().UtcDateTime;
+
+        // Ids past what a place is counted exactly from (copies of the line up to 0): the joins below are placed by
+        // the upper bound, so the read planned before their insert is only of earlier rounds, above every id the loop
+        // has given out.
+        var fillers = await api.InScopeAsync(async sp =>
+        {
+            var db = sp.GetRequiredService<ConcertDbContext>();
+            var added = Enumerable.Range(0, QueueService.CountFromIdsAbove + 10)
+                .Select(i => User.Register($"Filler {i}", $"filler{i}@example.com", "not a hash", now)).ToList();
+            db.Users.AddRange(added);
+            await db.SaveChangesAsync();
+            return added.Select(u => u.Id).ToList();
+        });
+        await Task.WhenAll(fillers.Select(u => commits.InsertAsync(QueueToken.Issue(u, now, round: 2), CancellationToken.None)));
+
+        var users = new List<long>();
+        for (var i = 0; i < 6; i++)
+        {
+            users.Add(await api.Client.CreateUserAsync($"Bounded {i}"));
+        }
+
+        // The first commits alone while the lock is held (round 1: nothing stands ahead of it); the rest share the next
+        // commit: round 2, then round 1 again (an instance that has not seen the opening yet), joined after them.
+        var tokens = users.Select((u, i) => QueueToken.Issue(u, now, round: i is 0 or 5 ? 1 : 2)).ToList();
+        List<Task<(bool Inserted, JoinedSince? Since)>> joins;
+        await using (await WriteLock.TakeAsync(api.Database))
+        {
+            joins = tokens.Select(t => commits.InsertAsync(t, 0, CancellationToken.None)).ToList();
+        }
+
+        var answers = await Task.WhenAll(joins).WaitAsync(TimeSpan.FromSeconds(60));
+
+        for (var i = 0; i < tokens.Count; i++)
+        {
+            var token = tokens[i];
+            Assert.True(answers[i].Inserted);
+            Assert.False(QueueService.PlacedExactly(token, 0));
+            var since = Assert.IsType<JoinedSince>(answers[i].Since);
+            Assert.Null(since.CountAhead(0, token.Id, token.Round, token.DrawKey));
+            Assert.Equal(
+                tokens.Count(t => t.Id > token.Id && t.Round < token.Round),
+                since.CountJoinedLaterOfEarlierRound(token.Id, token.Round));
+        }
+
+        Assert.True(tokens[5].Id > tokens[1].Id, "the round-1 join came after the round-2 ones, so they count it");
     }
 
     [Fact]

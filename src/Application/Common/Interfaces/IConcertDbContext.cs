@@ -77,7 +77,18 @@ public interface IConcertDbContext
     /// any other refusal (a user that does not exist) fails them all with a <see cref="DbUpdateException"/>. Elsewhere
     /// (<c>SaveChanges</c>) any refused row fails them all. The tokens are not tracked afterwards.
     /// </summary>
-    Task InsertTokensAsync(IReadOnlyList<QueueToken> tokens, CancellationToken cancellationToken);
+    Task InsertTokensAsync(IReadOnlyList<QueueToken> tokens, CancellationToken cancellationToken) =>
+        InsertTokensAsync(tokens, andRead: null, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="InsertTokensAsync(IReadOnlyList{QueueToken}, CancellationToken)"/>, and where the provider can send
+    /// a read in the same round trip as the insert (PostgreSQL: both statements in the insert's one transaction, so the
+    /// read sees the rows just written), the rows of <paramref name="andRead"/> read there. Null when nothing was read
+    /// along (no read asked, another provider, or the insert was confirmed by a second look after a transient failure):
+    /// the caller reads for itself.
+    /// </summary>
+    Task<Application.Queue.WaitingLine.LineEntry[]?> InsertTokensAsync(
+        IReadOnlyList<QueueToken> tokens, Application.Queue.LineRead? andRead, CancellationToken cancellationToken);
 
     /// <summary>
     /// The user and their live queue token (null when they have none), read together; null when there is no such user.
