@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Runtime.ExceptionServices;
 using Concert.Application.Common.Interfaces;
 using Concert.Application.Queue;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Concert.Application.Common;
@@ -59,6 +60,47 @@ public sealed class UnitCommits(IServiceScopeFactory scopes) : GroupCommit<UnitC
         await EnqueueAsync(unit, CancellationToken.None).ConfigureAwait(false);
         unit.Failure?.Throw();
         return (T)unit.Result!;
+    }
+
+    /// <summary>
+    /// Read first, then write as a unit: up to <paramref name="attempts"/> rounds, each clearing
+    /// <paramref name="db"/>'s changes, reading and deciding (<paramref name="decide"/> returns the write to run, or
+    /// null to give up), then running that write in the next shared commit (<see cref="RunAsync{T}"/>). A write that
+    /// meets a row changed since it was read (a concurrency conflict: nothing was written) reads again. The default
+    /// (null) with the changes cleared when a round gave up, its write returned the default, or every round conflicted:
+    /// the caller's locked path then decides on the rows as they are.
+    /// </summary>
+    public async Task<T?> ReadFirstAsync<T>(
+        IConcertDbContext db, int attempts, Func<CancellationToken, Task<Func<CancellationToken, Task<T?>>?>> decide,
+        CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; attempt <= attempts; attempt++)
+        {
+            db.ClearChanges();
+            var write = await decide(cancellationToken).ConfigureAwait(false);
+            if (write is null)
+            {
+                break;
+            }
+
+            try
+            {
+                var written = await RunAsync(db, write, cancellationToken).ConfigureAwait(false);
+                if (written is null)
+                {
+                    break;
+                }
+
+                return written;
+            }
+            catch (DbUpdateConcurrencyException)
+            {
+                // A row read changed before the write; nothing was written. Read again.
+            }
+        }
+
+        db.ClearChanges();
+        return default;
     }
 
     protected override async Task WriteAsync(IReadOnlyList<Pending> batch)

@@ -48,15 +48,13 @@ public sealed class ChargeBalanceCommandHandler(
     /// as the row stood (no account, a balance at its limit) or a second conflict returns null, and the locked path
     /// decides on the row as it is.
     /// </summary>
-    private async Task<long?> TryChargeReadingFirstAsync(ChargeBalanceCommand command, CancellationToken cancellationToken)
-    {
-        for (var attempt = 1; attempt <= ReadFirstAttempts; attempt++)
+    private Task<long?> TryChargeReadingFirstAsync(ChargeBalanceCommand command, CancellationToken cancellationToken) =>
+        commits.ReadFirstAsync<long?>(db, ReadFirstAttempts, async ct =>
         {
-            db.ClearChanges();
-            var account = await db.Accounts.SingleOrDefaultAsync(a => a.UserId == command.UserId, cancellationToken);
+            var account = await db.Accounts.SingleOrDefaultAsync(a => a.UserId == command.UserId, ct);
             if (account is null)
             {
-                break;
+                return null;
             }
 
             try
@@ -65,27 +63,13 @@ public sealed class ChargeBalanceCommandHandler(
             }
             catch (DomainException)
             {
-                break;
+                return null;
             }
 
-            try
+            return async writeCt =>
             {
-                return await commits.RunAsync<long?>(
-                    db,
-                    async ct =>
-                    {
-                        await db.SaveChangesAsync(ct);
-                        return account.Balance;
-                    },
-                    cancellationToken);
-            }
-            catch (DbUpdateConcurrencyException)
-            {
-                // The account changed before the write; nothing was written. Read again.
-            }
-        }
-
-        db.ClearChanges();
-        return null;
-    }
+                await db.SaveChangesAsync(writeCt);
+                return account.Balance;
+            };
+        }, cancellationToken);
 }

@@ -89,24 +89,22 @@ public sealed class CheckoutCommandHandler(
     /// Only a success is committed here; a refusal, a hold that lapsed while waiting for the lock, or a second conflict
     /// returns null and <see cref="PayAsync"/> decides under the lock, as on every provider.
     /// </summary>
-    private async Task<PaymentDto?> TryPayReadingFirstAsync(CheckoutCommand command, long userId, CancellationToken cancellationToken)
-    {
-        var ids = command.ReservationIds;
-        for (var attempt = 1; attempt <= ReadFirstAttempts; attempt++)
+    private Task<PaymentDto?> TryPayReadingFirstAsync(CheckoutCommand command, long userId, CancellationToken cancellationToken) =>
+        commits.ReadFirstAsync<PaymentDto>(db, ReadFirstAttempts, async ct =>
         {
-            db.ClearChanges();
+            var ids = command.ReservationIds;
             var now = clock.GetUtcNow().UtcDateTime;
             var found = await db.Reservations.Where(r => ids.Contains(r.Id) && r.UserId == userId)
-                .ToDictionaryAsync(r => r.Id, cancellationToken);
+                .ToDictionaryAsync(r => r.Id, ct);
             if (found.Count != ids.Count)
             {
-                break;
+                return null;
             }
 
             var reservations = ids.Select(id => found[id]).ToList();
             var seatIds = reservations.Select(r => r.SeatId).ToArray();
-            var seats = await db.Seats.Where(s => seatIds.Contains(s.Id)).ToDictionaryAsync(s => s.Id, cancellationToken);
-            var account = await db.Accounts.SingleOrDefaultAsync(a => a.UserId == userId, cancellationToken);
+            var seats = await db.Seats.Where(s => seatIds.Contains(s.Id)).ToDictionaryAsync(s => s.Id, ct);
+            var account = await db.Accounts.SingleOrDefaultAsync(a => a.UserId == userId, ct);
             Payment payment;
             try
             {
@@ -118,7 +116,7 @@ public sealed class CheckoutCommandHandler(
 
                 if (account is null)
                 {
-                    break;
+                    return null;
                 }
 
                 db.Payments.Add(payment);
@@ -126,29 +124,11 @@ public sealed class CheckoutCommandHandler(
             }
             catch (DomainException)
             {
-                break;   // a refusal, as these rows stood: the locked path decides it and says which
+                return null;   // a refusal, as these rows stood: the locked path decides it and says which
             }
 
-            try
-            {
-                var paid = await commits.RunAsync(
-                    db, ct => WriteAsync(command, userId, reservations, payment, account, now, ct), cancellationToken);
-                if (paid is null)
-                {
-                    break;
-                }
-
-                return paid;
-            }
-            catch (DbUpdateConcurrencyException)
-            {
-                // One of the rows read changed before the write; nothing was written. Read again.
-            }
-        }
-
-        db.ClearChanges();
-        return null;
-    }
+            return writeCt => WriteAsync(command, userId, reservations, payment, account, now, writeCt);
+        }, cancellationToken);
 
     /// <summary>The write of <see cref="TryPayReadingFirstAsync"/>, under the lock: nothing, when a hold lapsed while
     /// waiting for it (decided at the time read before); else one SaveChanges with the idempotency claim (a request
