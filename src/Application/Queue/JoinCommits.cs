@@ -19,7 +19,8 @@ namespace Concert.Application.Queue;
 /// </para>
 /// <para>
 /// After each commit the loop also reads what its joins' places need (<see cref="JoinedSince"/>), once, before the next
-/// batch: one query per commit instead of one per join; the next batch waits that much longer, and grows accordingly.
+/// batch: one read per commit instead of one per join. On PostgreSQL it goes in the insert's own round trip, right
+/// after the insert's commit (<see cref="PlanRead"/>); elsewhere it is a query of its own.
 /// </para>
 /// </summary>
 public sealed class JoinCommits(IServiceScopeFactory scopes, ILogger<JoinCommits> logger) : GroupCommit<JoinCommits.Join>
@@ -97,10 +98,10 @@ public sealed class JoinCommits(IServiceScopeFactory scopes, ILogger<JoinCommits
             return;
         }
 
-        RaiseHighestId(batch);
+        RememberHighestId(batch);
         try
         {
-            var since = read is null || !batch.Any(p => p.Item.Inserted && p.Item.Token.Status == QueueTokenStatus.Waiting)
+            var since = read is null || !batch.Any(p => p.Item.Inserted && Placed(p.Item))
                 ? null
                 : JoinedSince.Of(read, readAlong ?? await ReadAsync(db, read).ConfigureAwait(false));
             foreach (var pending in batch)
@@ -124,8 +125,8 @@ public sealed class JoinCommits(IServiceScopeFactory scopes, ILogger<JoinCommits
     /// The one read for the whole commit of what its joins' places need, planned before the insert so that it can go
     /// in the insert's own round trip (<see cref="IConcertDbContext.InsertTokensAsync(IReadOnlyList{QueueToken}, LineRead?, CancellationToken)"/>):
     /// every token in line above the lowest copy an exact place may count from (at most a few hundred rows: a place is
-    /// counted exactly only while few joined since the copy), else only those of an earlier round above every id the
-    /// commit's tokens can get (nearly always none). Null when no token of the commit is to wait in line at its end
+    /// counted exactly only while few joined since the copy), else only those of an earlier round above the highest id
+    /// already given out, which is below every id the commit's tokens can get (nearly always none). Null when no token of the commit is to wait in line at its end
     /// (a pre-queue place needs no count).
     /// <para>
     /// The new ids are not known yet, but they are above every id already given out: above each join's copy of the
@@ -136,36 +137,34 @@ public sealed class JoinCommits(IServiceScopeFactory scopes, ILogger<JoinCommits
     /// </summary>
     private LineRead? PlanRead(IReadOnlyList<Pending> batch)
     {
-        var waiting = batch.Select(p => p.Item)
-            .Where(j => j.Token.Status == QueueTokenStatus.Waiting && j.CopiedUpTo != long.MaxValue)
-            .ToList();
+        var waiting = batch.Select(p => p.Item).Where(Placed).ToList();
         if (waiting.Count == 0)
         {
             return null;
         }
 
-        var below = Math.Max(Interlocked.Read(ref _highestId), waiting.Max(j => j.CopiedUpTo));
+        var below = Math.Max(Volatile.Read(ref _highestId), waiting.Max(j => j.CopiedUpTo));
         var exact = waiting.Where(j => QueueService.PlacedExactly(below + 1, j.Token.DrawKey, j.CopiedUpTo)).ToList();
         return exact.Count > 0
             ? new LineRead(exact.Min(j => j.CopiedUpTo), long.MaxValue)
             : new LineRead(below, waiting.Max(j => j.Token.Round));
     }
 
+    /// <summary>A join whose place the commit's read is for: one that waits at the end of the line (a pre-queue place
+    /// needs no count) and came with its copy of the line.</summary>
+    private static bool Placed(Join join) =>
+        join.Token.Status == QueueTokenStatus.Waiting && join.CopiedUpTo != long.MaxValue;
+
     /// <summary>Remembers the highest id the database gave this commit's tokens (ids are never reused, and each new one
-    /// is above every earlier one).</summary>
-    private void RaiseHighestId(IReadOnlyList<Pending> batch)
+    /// is above every earlier one). The latest commit's, not the highest ever: a database put back to an earlier state
+    /// under a running instance would otherwise keep every plan reading too little (correct, but every join then
+    /// counted its own place).</summary>
+    private void RememberHighestId(IReadOnlyList<Pending> batch)
     {
         var highest = batch.Max(p => p.Item.Token.Id);
-        var seen = Interlocked.Read(ref _highestId);
-        while (highest > seen)
+        if (highest > 0)
         {
-            var was = Interlocked.CompareExchange(ref _highestId, highest, seen);
-            if (was == seen)
-            {
-                return;
-            }
-
-            seen = was;
+            Volatile.Write(ref _highestId, highest);
         }
     }
 

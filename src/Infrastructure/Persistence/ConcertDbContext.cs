@@ -224,7 +224,6 @@ public abstract class ConcertDbContext(DbContextOptions options) : DbContext(opt
             tokens,
             async (_, batch, ct) =>
             {
-                rows = null;
                 rows = await InsertReturningAsync(insert, batch, read, ct);
                 return true;
             },
@@ -233,50 +232,33 @@ public abstract class ConcertDbContext(DbContextOptions options) : DbContext(opt
         return rows;
     }
 
-    /// <summary>Sends the insert, and <paramref name="read"/> (when given) after it in the same command: the rows of
-    /// that read, or null when none was asked.</summary>
     private async Task<WaitingLine.LineEntry[]?> InsertReturningAsync(
         TokenInsert insert, IReadOnlyList<QueueToken> tokens, LineRead? read, CancellationToken cancellationToken)
     {
+        if (read is not null && insert.CanRead)
+        {
+            return await InsertThenReadAsync(insert, tokens, read, cancellationToken);
+        }
+
         // Sent as ExecuteSqlRaw sends its statement (interceptors, the command log, this context's connection), but
         // read: the query pipeline would add its own compilation, and its own error log for an expected refusal.
         await using var factory = Database.GetDbConnection().CreateCommand();
-        var (sql, parameters) = insert.Build(tokens, factory, Q, read);
+        var (sql, parameters) = insert.Build(tokens, factory, Q);
         var command = this.GetService<IRawSqlCommandBuilder>().Build(sql, parameters, Model);
         var connection = this.GetService<IRelationalConnection>();
         var ids = new Dictionary<string, long>(tokens.Count, StringComparer.Ordinal);
-        List<WaitingLine.LineEntry>? rows = null;
         try
         {
             await connection.OpenAsync(cancellationToken);
             try
             {
-                // Without a transaction of ours, PostgreSQL runs a command's statements in one implicit transaction:
-                // the read sees the rows just inserted, and the commit (and any failure of it) comes with the end of
-                // the reader.
                 await using var reader = await command.RelationalCommand.ExecuteReaderAsync(
                     new RelationalCommandParameterObject(connection, command.ParameterValues, null, this,
                         this.GetService<IRelationalCommandDiagnosticsLogger>(), CommandSource.SaveChanges),
                     cancellationToken);
-                var data = reader.DbDataReader;
-                while (await data.ReadAsync(cancellationToken))
+                while (await reader.ReadAsync(cancellationToken))
                 {
-                    ids.Add(data.GetString(1), data.GetInt64(0));
-                }
-
-                if (read is not null)
-                {
-                    rows = [];
-                    if (!await data.NextResultAsync(cancellationToken))
-                    {
-                        throw new InvalidOperationException("The read sent along with the insert returned nothing.");
-                    }
-
-                    while (await data.ReadAsync(cancellationToken))
-                    {
-                        rows.Add(new WaitingLine.LineEntry(
-                            data.GetInt64(0), (QueueTokenStatus)data.GetInt32(1), data.GetInt64(2), data.GetInt64(3)));
-                    }
+                    ids.Add(reader.DbDataReader.GetString(1), reader.DbDataReader.GetInt64(0));
                 }
             }
             finally
@@ -292,8 +274,88 @@ public abstract class ConcertDbContext(DbContextOptions options) : DbContext(opt
         }
 
         insert.SetIds(tokens, ids);
-        return rows?.ToArray();
+        return null;
     }
+
+    /// <summary>
+    /// The insert, then <paramref name="read"/>, as one ADO.NET batch: one round trip, with an error barrier between
+    /// them (<see cref="SeparateCommits"/>), so that the insert commits on its own first and the read, a
+    /// transaction of its own, sees what is committed just after it — as a query sent after the commit would, one
+    /// round trip sooner. A batch goes below EF's command pipeline (no interceptor, no command log line), as the
+    /// provider's own tracing still sees it. The read's rows; null when the read failed (the insert is written all
+    /// the same, and the caller reads for itself).
+    /// </summary>
+    private async Task<WaitingLine.LineEntry[]?> InsertThenReadAsync(
+        TokenInsert insert, IReadOnlyList<QueueToken> tokens, LineRead read, CancellationToken cancellationToken)
+    {
+        var connection = this.GetService<IRelationalConnection>();
+        var ids = new Dictionary<string, long>(tokens.Count, StringComparer.Ordinal);
+        List<WaitingLine.LineEntry>? rows = null;
+        try
+        {
+            await connection.OpenAsync(cancellationToken);
+            try
+            {
+                await using var factory = connection.DbConnection.CreateCommand();
+                await using var batch = connection.DbConnection.CreateBatch();
+                SeparateCommits(batch);
+                var write = Add(batch, insert.BuildPositional(tokens, factory, Q));
+                var lineRead = Add(batch, insert.BuildRead(read, factory, Q));
+                await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+                while (await reader.ReadAsync(cancellationToken))
+                {
+                    ids.Add(reader.GetString(1), reader.GetInt64(0));
+                }
+
+                try
+                {
+                    // Moving on ends the insert's own transaction first: a failed commit is the insert's and throws
+                    // past this catch, which takes only what the read met.
+                    if (await reader.NextResultAsync(cancellationToken))
+                    {
+                        rows = [];
+                        while (await reader.ReadAsync(cancellationToken))
+                        {
+                            rows.Add(new WaitingLine.LineEntry(
+                                reader.GetInt64(0), (QueueTokenStatus)reader.GetInt32(1), reader.GetInt64(2), reader.GetInt64(3)));
+                        }
+                    }
+                }
+                catch (Exception e) when (e is System.Data.Common.DbException { BatchCommand: var failed } && failed == lineRead
+                                          || e is InvalidCastException or FormatException)
+                {
+                    rows = null;
+                }
+            }
+            finally
+            {
+                await connection.CloseAsync();
+            }
+        }
+        catch (System.Data.Common.DbException e)
+        {
+            throw new DbUpdateException("Inserting the queue tokens failed; none was written.", e);
+        }
+
+        insert.SetIds(tokens, ids);
+        return rows?.ToArray();
+
+        static System.Data.Common.DbBatchCommand Add(
+            System.Data.Common.DbBatch batch, (string Sql, System.Data.Common.DbParameter[] Parameters) statement)
+        {
+            var command = batch.CreateBatchCommand();
+            command.CommandText = statement.Sql;
+            command.Parameters.AddRange(statement.Parameters);
+            batch.BatchCommands.Add(command);
+            return command;
+        }
+    }
+
+    /// <summary>Makes each command of <paramref name="batch"/> a transaction of its own (an error barrier after each),
+    /// where a provider otherwise runs a batch in one. Only a provider that reads along with an insert
+    /// (<see cref="ReadsAlongWithInsert"/>) sends a batch, and must say how.</summary>
+    protected virtual void SeparateCommits(System.Data.Common.DbBatch batch) =>
+        throw new NotSupportedException($"{GetType().Name} sends no batch.");
 
     /// <summary>After a failure whose outcome is unknown: whether the statement was written after all (the ids of the
     /// tokens it wrote set). None found means it was not, or every row was skipped; sending it again then skips them
@@ -309,8 +371,8 @@ public abstract class ConcertDbContext(DbContextOptions options) : DbContext(opt
     /// <summary>Whether one INSERT of many rows can return each row's generated key (RETURNING).</summary>
     protected virtual bool InsertsReturningKeys => true;
 
-    /// <summary>Whether a read sent in the same command as the insert runs in its transaction, after it, in the same
-    /// round trip (PostgreSQL). SQLite reads in-process (no round trip to save) and takes its write lock per command.</summary>
+    /// <summary>Whether a read of the line goes with the insert of tokens, in its round trip, right after its commit
+    /// (PostgreSQL: <see cref="InsertThenReadAsync"/>). SQLite reads in-process: no round trip to save.</summary>
     protected virtual bool ReadsAlongWithInsert => false;
 
     public long PendingKeyOf<TEntity>(TEntity entity)

@@ -50,4 +50,7 @@ public sealed class PostgresConcertDbContext(DbContextOptions<PostgresConcertDbC
     protected override RowLockStyle RowLocks => RowLockStyle.SelectForUpdate;
 
     protected override bool ReadsAlongWithInsert => true;
+
+    protected override void SeparateCommits(System.Data.Common.DbBatch batch) =>
+        ((NpgsqlBatch)batch).EnableErrorBarriers = true;
 }

@@ -9,10 +9,11 @@ using Microsoft.EntityFrameworkCore.Metadata;
 namespace Concert.Infrastructure.Persistence;
 
 /// <summary>
-/// The one statement <see cref="ConcertDbContext.InsertTokensAsync"/> sends: <c>INSERT … VALUES (…), (…) ON CONFLICT
+/// The statement <see cref="ConcertDbContext.InsertTokensAsync"/> writes with: <c>INSERT … VALUES (…), (…) ON CONFLICT
 /// DO NOTHING RETURNING</c> the key and the token's unique value, with the columns taken from EF's model and each value
 /// a parameter of its column's own type mapping, so that every value converter applies as in SaveChanges. A row a
 /// unique index refuses (the user has a live token already) is skipped and returns nothing; the others are written.
+/// On PostgreSQL it may be followed, in the same round trip, by a read of the line (<see cref="BuildRead"/>).
 /// </summary>
 internal sealed class TokenInsert
 {
@@ -32,6 +33,10 @@ internal sealed class TokenInsert
         _status = type.FindProperty(nameof(QueueToken.Status))!;
         _round = type.FindProperty(nameof(QueueToken.Round))!;
         _drawKey = type.FindProperty(nameof(QueueToken.DrawKey))!;
+        CanRead = StoredAs(_status, typeof(int)) && StoredAs(_round, typeof(long)) && StoredAs(_drawKey, typeof(long));
+
+        static bool StoredAs(IProperty property, Type type) =>
+            (property.GetTypeMapping().Converter?.ProviderClrType ?? property.ClrType) == type;
     }
 
     /// <summary>The statement for this model, or null when a column is one that SaveChanges would write otherwise
@@ -50,25 +55,63 @@ internal sealed class TokenInsert
         return plain ? new TokenInsert(store, key, type.FindProperty(nameof(QueueToken.Token))!, columns, type) : null;
     }
 
-    /// <summary>The statement for <paramref name="tokens"/> with <c>{n}</c> placeholders, and its parameters, made
-    /// with <paramref name="factory"/> (a command of the connection's provider); then, when <paramref name="read"/> is
-    /// given, a second statement: that read of the line (id, status, round, draw key), as
-    /// <c>JoinCommits</c>' own query reads it (by the primary key, no index on the status).</summary>
-    public (string Sql, object[] Parameters) Build(
-        IReadOnlyList<QueueToken> tokens, DbCommand factory, Func<string, string> quote, LineRead? read = null)
+    /// <summary>The statement for <paramref name="tokens"/> with <c>{n}</c> placeholders (as EF's raw SQL takes them),
+    /// and its parameters, made with <paramref name="factory"/> (a command of the connection's provider).</summary>
+    public (string Sql, DbParameter[] Parameters) Build(IReadOnlyList<QueueToken> tokens, DbCommand factory, Func<string, string> quote) =>
+        Build(tokens, factory, quote, n => $"{{{n}}}", n => $"p{n}");
+
+    /// <summary>As <see cref="Build(IReadOnlyList{QueueToken}, DbCommand, Func{string, string})"/>, with positional
+    /// placeholders (<c>$1</c>, <c>$2</c>, …) and unnamed parameters, as a command of an ADO.NET batch sends them.</summary>
+    public (string Sql, DbParameter[] Parameters) BuildPositional(IReadOnlyList<QueueToken> tokens, DbCommand factory, Func<string, string> quote) =>
+        Build(tokens, factory, quote, Positional, _ => string.Empty);
+
+    /// <summary>Whether <see cref="BuildRead"/>'s columns read back as they are stored: the status as a plain integer,
+    /// the round and the draw key as plain 64-bit integers (no value converter of another kind).</summary>
+    public bool CanRead { get; }
+
+    /// <summary>
+    /// <paramref name="read"/> as a statement of its own (positional placeholders, as <see cref="BuildPositional"/>):
+    /// the id, status, round and draw key of the tokens in line above <see cref="LineRead.From"/>, found by the primary
+    /// key (<c>Status + 0</c>: no index on the status), only those of a round before
+    /// <see cref="LineRead.EarlierThan"/> unless every one is asked for.
+    /// </summary>
+    public (string Sql, DbParameter[] Parameters) BuildRead(LineRead read, DbCommand factory, Func<string, string> quote)
+    {
+        string Column(IProperty p) => quote(p.GetColumnName(_store)!);
+        var (id, status, round) = (Column(_key), Column(_status), Column(_round));
+        var sql = new StringBuilder("SELECT ").AppendJoin(", ", id, status, round, Column(_drawKey))
+            .Append(" FROM ").Append(quote(_store.Name))
+            .Append(" WHERE (").Append(status).Append(" + 0 = ").Append((int)QueueTokenStatus.Waiting)
+            .Append(" OR ").Append(status).Append(" + 0 = ").Append((int)QueueTokenStatus.Prequeue)
+            .Append(") AND ").Append(id).Append(" > ").Append(Positional(0));
+        List<DbParameter> parameters = [_key.GetRelationalTypeMapping().CreateParameter(factory, string.Empty, read.From, nullable: false)];
+        if (!read.Every)
+        {
+            sql.Append(" AND ").Append(round).Append(" + 0 < ").Append(Positional(1));
+            parameters.Add(_round.GetRelationalTypeMapping().CreateParameter(factory, string.Empty, read.EarlierThan, nullable: false));
+        }
+
+        return (sql.ToString(), [.. parameters]);
+    }
+
+    private static string Positional(int n) => $"${n + 1}";
+
+    private (string Sql, DbParameter[] Parameters) Build(
+        IReadOnlyList<QueueToken> tokens, DbCommand factory, Func<string, string> quote, Func<int, string> placeholder,
+        Func<int, string> name)
     {
         var sql = new StringBuilder("INSERT INTO ").Append(quote(_store.Name)).Append(" (")
             .AppendJoin(", ", _columns.Select(c => quote(c.GetColumnName(_store)!))).Append(") VALUES ");
-        var parameters = new object[tokens.Count * _columns.Length];
+        var parameters = new DbParameter[tokens.Count * _columns.Length];
         for (var row = 0; row < tokens.Count; row++)
         {
             sql.Append(row == 0 ? "(" : ", (");
             for (var c = 0; c < _columns.Length; c++)
             {
                 var n = (row * _columns.Length) + c;
-                sql.Append(c == 0 ? "{" : ", {").Append(n).Append('}');
+                sql.Append(c == 0 ? "" : ", ").Append(placeholder(n));
                 parameters[n] = _columns[c].GetRelationalTypeMapping().CreateParameter(
-                    factory, $"p{n}", _columns[c].GetGetter().GetClrValue(tokens[row]), _columns[c].IsNullable);
+                    factory, name(n), _columns[c].GetGetter().GetClrValue(tokens[row]), _columns[c].IsNullable);
             }
 
             sql.Append(')');
@@ -76,30 +119,9 @@ internal sealed class TokenInsert
 
         // A multi-row RETURNING need not list its rows in VALUES order (SQLite says so): each id is matched to its
         // token by the token's unique value.
-        sql.Append(" ON CONFLICT DO NOTHING RETURNING ").Append(quote(_key.GetColumnName(_store)!)).Append(", ").Append(quote(_token.GetColumnName(_store)!));
-        if (read is null)
-        {
-            return (sql.ToString(), parameters);
-        }
-
-        string Column(IProperty p) => quote(p.GetColumnName(_store)!);
-        var (id, status, round) = (Column(_key), Column(_status), Column(_round));
-        var at = parameters.Length;
-        var withRead = new List<object>(parameters)
-        {
-            _key.GetRelationalTypeMapping().CreateParameter(factory, $"p{at}", read.From, nullable: false),
-        };
-        sql.Append("; SELECT ").AppendJoin(", ", id, status, round, Column(_drawKey)).Append(" FROM ").Append(quote(_store.Name))
-            .Append(" WHERE (").Append(status).Append(" + 0 = ").Append((int)QueueTokenStatus.Waiting)
-            .Append(" OR ").Append(status).Append(" + 0 = ").Append((int)QueueTokenStatus.Prequeue)
-            .Append(") AND ").Append(id).Append(" > {").Append(at).Append('}');
-        if (!read.Every)
-        {
-            withRead.Add(_round.GetRelationalTypeMapping().CreateParameter(factory, $"p{at + 1}", read.EarlierThan, nullable: false));
-            sql.Append(" AND ").Append(round).Append(" + 0 < {").Append(at + 1).Append('}');
-        }
-
-        return (sql.ToString(), [.. withRead]);
+        sql.Append(" ON CONFLICT DO NOTHING RETURNING ").Append(quote(_key.GetColumnName(_store)!)).Append(", ")
+            .Append(quote(_token.GetColumnName(_store)!));
+        return (sql.ToString(), parameters);
     }
 
     /// <summary>Gives each token written its id from <paramref name="ids"/> (by token value); a token skipped keeps id

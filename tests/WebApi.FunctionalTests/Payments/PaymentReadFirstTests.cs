@@ -92,9 +92,9 @@ public sealed class PaymentReadFirstTests
     }
 
     /// <summary>After the last of the payment's reads (the account), so the rows as read reach the write.</summary>
-    private static OnceAfterRead AfterAccountRead() => new(sql => sql.Contains("FROM \"Accounts\"", StringComparison.Ordinal));
+    private static OnceAtRead AfterAccountRead() => new(sql => sql.Contains("FROM \"Accounts\"", StringComparison.Ordinal));
 
-    private static Task<TestApi> StartAsync(OnceAfterRead meddle) => TestApi.StartAsync(o =>
+    private static Task<TestApi> StartAsync(OnceAtRead meddle) => TestApi.StartAsync(o =>
     {
         o.MaxActiveTokens = 10;
         o.Intercept(meddle);

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Concert.Application.Common.Interfaces;
 using Concert.Application.Queue;
 using Concert.Domain.Queue;
@@ -115,13 +116,22 @@ public sealed class GroupCommitTests
             users.Add(await api.Client.CreateUserAsync($"Bounded {i}"));
         }
 
-        // The first commits alone while the lock is held (round 1: nothing stands ahead of it); the rest share the next
-        // commit: round 2, then round 1 again (an instance that has not seen the opening yet), joined after them.
+        // The first commits alone (round 1: nothing stands ahead of it): the loop has taken it and waits for the lock
+        // when the rest are handed over, so they share the next commit: round 2, then round 1 again (an instance that
+        // has not seen the opening yet), joined after them.
         var tokens = users.Select((u, i) => QueueToken.Issue(u, now, round: i is 0 or 5 ? 1 : 2)).ToList();
         List<Task<(bool Inserted, JoinedSince? Since)>> joins;
         await using (await WriteLock.TakeAsync(api.Database))
         {
-            joins = tokens.Select(t => commits.InsertAsync(t, 0, CancellationToken.None)).ToList();
+            joins = [commits.InsertAsync(tokens[0], 0, CancellationToken.None)];
+            var waited = Stopwatch.StartNew();
+            while (commits.Queued > 0)
+            {
+                Assert.True(waited.Elapsed < TimeSpan.FromSeconds(30), "the loop never took the first join");
+                await Task.Delay(10);
+            }
+
+            joins.AddRange(tokens.Skip(1).Select(t => commits.InsertAsync(t, 0, CancellationToken.None)));
         }
 
         var answers = await Task.WhenAll(joins).WaitAsync(TimeSpan.FromSeconds(60));

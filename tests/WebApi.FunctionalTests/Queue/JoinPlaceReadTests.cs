@@ -31,8 +31,10 @@ public sealed class JoinPlaceReadTests
             QueueReads.AssertWaiting(status, position: place);
         }
 
-        // Rows in line found by the primary key (`"Status" + 0`): read by each commit, never counted per join.
-        Assert.Equal(5, statements.Count(sql => sql.Contains("\"Status\" + 0", StringComparison.Ordinal)
+        // Rows in line found by the primary key (`"Status" + 0`): read by each commit, never counted per join. On
+        // PostgreSQL the read goes in the insert's own batch, below EF's interceptors: none is sent on its own (a
+        // read that failed there would be, and a join placed without any read would count).
+        Assert.Equal(api.Database.IsPostgres ? 0 : 5, statements.Count(sql => sql.Contains("\"Status\" + 0", StringComparison.Ordinal)
                                                && !sql.Contains("COUNT(", StringComparison.OrdinalIgnoreCase)));
         Assert.Equal(0, statements.Count(sql => sql.Contains("\"Status\" + 0", StringComparison.Ordinal)
                                                && sql.Contains("COUNT(", StringComparison.OrdinalIgnoreCase)));
