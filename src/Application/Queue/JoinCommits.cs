@@ -173,7 +173,7 @@ public sealed class JoinCommits(IServiceScopeFactory scopes, ILogger<JoinCommits
     {
         var (from, earlierThan) = (read.From, read.EarlierThan);
         var inLine = db.QueueTokens.AsNoTracking().Where(QueueService.InLineFoundByPrimaryKey).Where(t => t.Id > from);
-        if (!read.Every)
+        if (!read.AllRounds)
         {
             inLine = inLine.Where(t => t.Round + 0 < earlierThan);
         }

@@ -7,7 +7,7 @@ namespace Concert.Application.Queue;
 /// when <paramref name="EarlierThan"/> is <see cref="long.MaxValue"/>, else only those of a round before it.</summary>
 public sealed record LineRead(long From, long EarlierThan)
 {
-    public bool Every => EarlierThan == long.MaxValue;
+    public bool AllRounds => EarlierThan == long.MaxValue;
 }
 
 /// <summary>

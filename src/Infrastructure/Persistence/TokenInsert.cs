@@ -85,7 +85,7 @@ internal sealed class TokenInsert
             .Append(" OR ").Append(status).Append(" + 0 = ").Append((int)QueueTokenStatus.Prequeue)
             .Append(") AND ").Append(id).Append(" > ").Append(Positional(0));
         List<DbParameter> parameters = [_key.GetRelationalTypeMapping().CreateParameter(factory, string.Empty, read.From, nullable: false)];
-        if (!read.Every)
+        if (!read.AllRounds)
         {
             sql.Append(" AND ").Append(round).Append(" + 0 < ").Append(Positional(1));
             parameters.Add(_round.GetRelationalTypeMapping().CreateParameter(factory, string.Empty, read.EarlierThan, nullable: false));

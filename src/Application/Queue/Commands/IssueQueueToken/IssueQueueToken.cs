@@ -34,27 +34,17 @@ public sealed class IssueQueueTokenCommandHandler(
         // Most joins are a user's first: the new token goes straight into a commit shared with the joins arriving
         // meanwhile (group commit), and what its place needs is read once for that whole commit. The caller is read
         // only when the database did not take it: a live token of theirs refused it, or it does not have the user.
-        var (first, firstCopiedUpTo) = await NewTokenAsync(userId, queue.Now, cancellationToken);
-        try
+        for (var attempt = 0; token is null; attempt++)
         {
-            (var inserted, joinedSince) = await commits.InsertAsync(first, firstCopiedUpTo, cancellationToken);
-            token = inserted ? first : null;
-        }
-        catch (DbUpdateException)
-        {
-            // Not a live token's refusal (that skips the row): no such user, or the write failed. The read below says.
-        }
-
-        if (token is null)
-        {
-            // The caller's row and live token in one read.
-            var known = await db.FindUserInLineAsync(userId, cancellationToken)
-                        // A validly signed token of a user this database does not have (it was reset under the same key).
-                        ?? throw Errors.Unauthenticated();
-            for (var attempt = 1; token is null; attempt++)
+            var now = queue.Now;
+            if (attempt > 0)
             {
-                var now = queue.Now;
-                var live = attempt == 1 ? known.Live : await FindLiveAsync(userId, cancellationToken);
+                // The caller's row and live token in one read the first time; then their live token.
+                var live = attempt == 1
+                    ? (await db.FindUserInLineAsync(userId, cancellationToken)
+                       // A validly signed token of a user this database does not have (it was reset under the same key).
+                       ?? throw Errors.Unauthenticated()).Live
+                    : await FindLiveAsync(userId, cancellationToken);
                 if (live is not null && live.StatusAt(now, options.Value.IdleExpiryAfterLastRecordedPoll) == QueueTokenStatus.Expired)
                 {
                     // Time has already expired it (no sweep has written that down yet): it must not block the new one.
@@ -75,18 +65,25 @@ public sealed class IssueQueueTokenCommandHandler(
                     return new IssuedQueueToken(await queue.DescribeAsync(live, cancellationToken), Created: false);
                 }
 
-                var (candidate, copiedUpTo) = await NewTokenAsync(userId, now, cancellationToken);
-                (var inserted, joinedSince) = await commits.InsertAsync(candidate, copiedUpTo, cancellationToken);
-                if (inserted)
+                if (attempt == 4)
                 {
-                    token = candidate;
-                }
-                else if (attempt == 3)
-                {
-                    throw new DbUpdateException("The user's live token refused a new one three times in a row.");
+                    throw new DbUpdateException(
+                        "Four new tokens were refused in a row, yet no live token of the user was found to return.");
                 }
 
-                // Else a concurrent join by the same user won: the next round returns its token.
+                // No live token: insert one. If a concurrent join by this user wins meanwhile, the database refuses
+                // this one and the next round returns the winner's token.
+            }
+
+            var (candidate, copiedUpTo) = await NewTokenAsync(userId, now, cancellationToken);
+            try
+            {
+                (var inserted, joinedSince) = await commits.InsertAsync(candidate, copiedUpTo, cancellationToken);
+                token = inserted ? candidate : null;
+            }
+            catch (DbUpdateException) when (attempt == 0)
+            {
+                // Not a live token's refusal (that skips the row): no such user, or the write failed. The read says.
             }
         }
 
