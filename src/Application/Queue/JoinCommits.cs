@@ -123,11 +123,12 @@ public sealed class JoinCommits(IServiceScopeFactory scopes, ILogger<JoinCommits
 
     /// <summary>
     /// The one read for the whole commit of what its joins' places need, planned before the insert so that it can go
-    /// in the insert's own round trip (<see cref="IConcertDbContext.InsertTokensAsync(IReadOnlyList{QueueToken}, LineRead?, CancellationToken)"/>):
+    /// in the insert's own round trip
+    /// (<see cref="IConcertDbContext.InsertTokensAsync(IReadOnlyList{QueueToken}, LineRead?, CancellationToken)"/>):
     /// every token in line above the lowest copy an exact place may count from (at most a few hundred rows: a place is
     /// counted exactly only while few joined since the copy), else only those of an earlier round above the highest id
-    /// already given out, which is below every id the commit's tokens can get (nearly always none). Null when no token of the commit is to wait in line at its end
-    /// (a pre-queue place needs no count).
+    /// already given out, which is below every id the commit's tokens can get (nearly always none). Null when no token
+    /// of the commit is to wait in line at its end (a pre-queue place needs no count).
     /// <para>
     /// The new ids are not known yet, but they are above every id already given out: above each join's copy of the
     /// line (the highest id when it was read) and above every id this loop has been given back. So a join placed

@@ -35,10 +35,6 @@ public sealed class JoinedSince
     /// <see cref="From"/> was.</summary>
     public long EarlierThan { get; }
 
-    public static JoinedSince Every(long from, LineEntry[] rows) => new(from, long.MaxValue, rows);
-
-    public static JoinedSince EarlierRounds(long from, long earlierThan, LineEntry[] rows) => new(from, earlierThan, rows);
-
     /// <summary>What <paramref name="read"/> found.</summary>
     public static JoinedSince Of(LineRead read, LineEntry[] rows) => new(read.From, read.EarlierThan, rows);
 

@@ -1,3 +1,4 @@
+using System.Data.Common;
 using Concert.Application.Common.Interfaces;
 using Concert.Application.Queue;
 using Concert.Domain.Accounts;
@@ -184,7 +185,7 @@ public abstract class ConcertDbContext(DbContextOptions options) : DbContext(opt
         {
             await transaction.RollbackAsync(CancellationToken.None);
         }
-        catch (Exception e) when (e is System.Data.Common.DbException or InvalidOperationException)
+        catch (Exception e) when (e is DbException or InvalidOperationException)
         {
             // The database already ended it (a failed statement can); the original failure is the one to report.
         }
@@ -235,7 +236,9 @@ public abstract class ConcertDbContext(DbContextOptions options) : DbContext(opt
     private async Task<WaitingLine.LineEntry[]?> InsertReturningAsync(
         TokenInsert insert, IReadOnlyList<QueueToken> tokens, LineRead? read, CancellationToken cancellationToken)
     {
-        if (read is not null && insert.CanRead)
+        // Outside a transaction of ours only: inside one, the batch's barriers would commit nothing, and a failed read
+        // would leave that transaction aborted.
+        if (read is not null && insert.CanRead && Database.CurrentTransaction is null)
         {
             return await InsertThenReadAsync(insert, tokens, read, cancellationToken);
         }
@@ -266,7 +269,7 @@ public abstract class ConcertDbContext(DbContextOptions options) : DbContext(opt
                 await connection.CloseAsync();
             }
         }
-        catch (System.Data.Common.DbException e)
+        catch (DbException e)
         {
             // As SaveChanges reports it: IsUniqueViolation reads the provider's exception inside, and the execution
             // strategy looks inside for a transient one.
@@ -291,6 +294,8 @@ public abstract class ConcertDbContext(DbContextOptions options) : DbContext(opt
         var connection = this.GetService<IRelationalConnection>();
         var ids = new Dictionary<string, long>(tokens.Count, StringComparer.Ordinal);
         List<WaitingLine.LineEntry>? rows = null;
+        var reading = false;
+        DbException? failedAfterInsert = null;
         try
         {
             await connection.OpenAsync(cancellationToken);
@@ -299,32 +304,35 @@ public abstract class ConcertDbContext(DbContextOptions options) : DbContext(opt
                 await using var factory = connection.DbConnection.CreateCommand();
                 await using var batch = connection.DbConnection.CreateBatch();
                 SeparateCommits(batch);
-                var write = Add(batch, insert.BuildPositional(tokens, factory, Q));
-                var lineRead = Add(batch, insert.BuildRead(read, factory, Q));
+                Add(batch, insert.BuildPositional(tokens, factory, Q));
+                Add(batch, insert.BuildRead(read, factory, Q));
                 await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
                 while (await reader.ReadAsync(cancellationToken))
                 {
                     ids.Add(reader.GetString(1), reader.GetInt64(0));
                 }
 
+                // Reaching the read's result means the insert's transaction has ended and committed (the barrier's
+                // answer comes first): from then on whatever fails is the read's alone. A failure on the way there is
+                // the read's or the insert's commit's, and the provider does not say which: looked up below.
                 try
                 {
-                    // Moving on ends the insert's own transaction first: a failed commit is the insert's and throws
-                    // past this catch, which takes only what the read met.
                     if (await reader.NextResultAsync(cancellationToken))
                     {
+                        reading = true;
                         rows = [];
                         while (await reader.ReadAsync(cancellationToken))
                         {
                             rows.Add(new WaitingLine.LineEntry(
-                                reader.GetInt64(0), (QueueTokenStatus)reader.GetInt32(1), reader.GetInt64(2), reader.GetInt64(3)));
+                                reader.GetInt64(0), (QueueTokenStatus)reader.GetInt32(1), reader.GetInt64(2),
+                                reader.GetInt64(3)));
                         }
                     }
                 }
-                catch (Exception e) when (e is System.Data.Common.DbException { BatchCommand: var failed } && failed == lineRead
-                                          || e is InvalidCastException or FormatException)
+                catch (Exception e) when (e is DbException or InvalidCastException or FormatException)
                 {
                     rows = null;
+                    failedAfterInsert = reading ? null : (DbException)e;   // before the rows, only the provider throws
                 }
             }
             finally
@@ -332,29 +340,37 @@ public abstract class ConcertDbContext(DbContextOptions options) : DbContext(opt
                 await connection.CloseAsync();
             }
         }
-        catch (System.Data.Common.DbException e)
+        catch (DbException e)
         {
             throw new DbUpdateException("Inserting the queue tokens failed; none was written.", e);
+        }
+
+        if (failedAfterInsert is not null)
+        {
+            // The insert ran (its rows came back); whether it committed, its rows say. Found: the read failed, the
+            // tokens are written (their ids set). Not found: the commit failed, or every row was skipped; either way
+            // the caller hears "none was written" and writing again decides.
+            return await FoundAsync(insert, tokens, cancellationToken)
+                ? null
+                : throw new DbUpdateException("Inserting the queue tokens failed; none was written.", failedAfterInsert);
         }
 
         insert.SetIds(tokens, ids);
         return rows?.ToArray();
 
-        static System.Data.Common.DbBatchCommand Add(
-            System.Data.Common.DbBatch batch, (string Sql, System.Data.Common.DbParameter[] Parameters) statement)
+        static void Add(DbBatch batch, (string Sql, DbParameter[] Parameters) statement)
         {
             var command = batch.CreateBatchCommand();
             command.CommandText = statement.Sql;
             command.Parameters.AddRange(statement.Parameters);
             batch.BatchCommands.Add(command);
-            return command;
         }
     }
 
     /// <summary>Makes each command of <paramref name="batch"/> a transaction of its own (an error barrier after each),
     /// where a provider otherwise runs a batch in one. Only a provider that reads along with an insert
     /// (<see cref="ReadsAlongWithInsert"/>) sends a batch, and must say how.</summary>
-    protected virtual void SeparateCommits(System.Data.Common.DbBatch batch) =>
+    protected virtual void SeparateCommits(DbBatch batch) =>
         throw new NotSupportedException($"{GetType().Name} sends no batch.");
 
     /// <summary>After a failure whose outcome is unknown: whether the statement was written after all (the ids of the
@@ -363,7 +379,7 @@ public abstract class ConcertDbContext(DbContextOptions options) : DbContext(opt
     private async Task<bool> FoundAsync(TokenInsert insert, IReadOnlyList<QueueToken> tokens, CancellationToken cancellationToken)
     {
         var values = tokens.Select(t => t.Token).ToList();
-        var ids = await QueueTokens.AsNoTracking().Where(t => values.Contains(t.Token))
+        var ids = await QueueTokens.Where(t => values.Contains(t.Token)).Select(t => new { t.Token, t.Id })
             .ToDictionaryAsync(t => t.Token, t => t.Id, StringComparer.Ordinal, cancellationToken);
         return insert.SetIds(tokens, ids) > 0;
     }

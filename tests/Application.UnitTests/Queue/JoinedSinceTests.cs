@@ -17,7 +17,7 @@ public sealed class JoinedSinceTests
     [Fact]
     public void Every_row_above_the_copy_counts_those_ahead_by_round_then_draw_key_then_id()
     {
-        var since = JoinedSince.Every(100, [
+        var since = JoinedSince.Of(new LineRead(100, long.MaxValue), [
             Waiting(101, 2), Waiting(102, 2), Waiting(103, 1), Waiting(104, 2), Waiting(105, 2, key: 7), Waiting(106, 2)]);
 
         // Token 104 at the end of round 2, copy read up to 100: 101, 102 (earlier ids), 103 (earlier round) and 105
@@ -33,7 +33,7 @@ public sealed class JoinedSinceTests
     [Fact]
     public void Rows_above_a_later_copy_cannot_count_for_an_earlier_one()
     {
-        var since = JoinedSince.Every(100, [Waiting(101, 2), Waiting(102, 2)]);
+        var since = JoinedSince.Of(new LineRead(100, long.MaxValue), [Waiting(101, 2), Waiting(102, 2)]);
 
         Assert.Null(since.CountAhead(maxId: 99, id: 102, round: 2, drawKey: End));
         Assert.Null(since.CountJoinedLaterOfEarlierRound(id: 99, round: 2));
@@ -43,7 +43,7 @@ public sealed class JoinedSinceTests
     public void Rows_of_earlier_rounds_only_bound_a_place_but_never_count_it_exactly()
     {
         // Read for joins of round 3: only rows of rounds before 3 above 200.
-        var since = JoinedSince.EarlierRounds(200, 3, [Waiting(205, 2), Waiting(207, 1)]);
+        var since = JoinedSince.Of(new LineRead(200, 3), [Waiting(205, 2), Waiting(207, 1)]);
 
         Assert.Null(since.CountAhead(maxId: 200, id: 203, round: 3, drawKey: End));
         Assert.Equal(2, since.CountJoinedLaterOfEarlierRound(id: 203, round: 3));

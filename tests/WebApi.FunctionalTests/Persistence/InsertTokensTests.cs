@@ -62,6 +62,47 @@ public sealed class InsertTokensTests
     }
 
     [Fact]
+    public async Task A_read_that_fails_after_the_insert_leaves_the_insert_written_and_returns_nothing()
+    {
+        await using var api = await TestApi.StartAsync();
+        if (!api.Database.IsPostgres)
+        {
+            Assert.Skip("Only PostgreSQL sends the read along with the insert.");
+        }
+
+        var user = await api.Client.CreateUserAsync("Read refused");
+        var token = QueueToken.Issue(user, api.Clock.GetUtcNow().UtcDateTime);
+        // A role that may insert tokens and read back what the insert returns (id, token), but not the columns the
+        // read of the line selects: the insert succeeds, the read after it is refused (42501).
+        var role = $"insert_only_{Guid.NewGuid():N}";   // an identifier: made here, not taken from input
+        var (create, become, drop) = (
+            $"CREATE ROLE {role}; GRANT INSERT, SELECT (\"Id\", \"Token\") ON \"QueueTokens\" TO {role}",
+            $"SET ROLE {role}",
+            $"DROP OWNED BY {role}; DROP ROLE {role}");
+        var rows = await api.InScopeAsync(async sp =>
+        {
+            var db = sp.GetRequiredService<ConcertDbContext>();
+            await db.Database.ExecuteSqlRawAsync(create);
+            await db.Database.OpenConnectionAsync();
+            try
+            {
+                await db.Database.ExecuteSqlRawAsync(become);
+                return await db.InsertTokensAsync([token], new LineRead(0, long.MaxValue), CancellationToken.None);
+            }
+            finally
+            {
+                await db.Database.ExecuteSqlRawAsync("RESET ROLE");
+                await db.Database.CloseConnectionAsync();
+                await db.Database.ExecuteSqlRawAsync(drop);
+            }
+        });
+
+        Assert.Null(rows);
+        Assert.True(token.Id > 0, "the insert was written and gave the token its id");
+        Assert.Equal(token.Token, Assert.Single(await api.TokensAsync(), t => t.UserId == user).Token);
+    }
+
+    [Fact]
     public async Task Tokens_inserted_together_read_back_as_written_each_with_its_own_id()
     {
         await using var api = await TestApi.StartAsync();

@@ -1,3 +1,4 @@
+using Concert.Application.Queue;
 using Concert.Domain.Accounts;
 using Concert.Domain.Concerts;
 using Concert.Domain.Payments;
@@ -82,13 +83,14 @@ public interface IConcertDbContext
 
     /// <summary>
     /// As <see cref="InsertTokensAsync(IReadOnlyList{QueueToken}, CancellationToken)"/>, and where the provider can send
-    /// a read in the same round trip as the insert (PostgreSQL: both statements in the insert's one transaction, so the
-    /// read sees the rows just written), the rows of <paramref name="andRead"/> read there. Null when nothing was read
-    /// along (no read asked, another provider, or the insert was confirmed by a second look after a transient failure):
-    /// the caller reads for itself.
+    /// a read in the same round trip as the insert (PostgreSQL: a batch with an error barrier between the two, so the
+    /// insert commits first and the read, a transaction of its own, sees what is committed just after it), the rows of
+    /// <paramref name="andRead"/> read there. Null when nothing was read along (no read asked, another provider, a
+    /// transaction of the caller's open, the read failed, or the insert was confirmed by a second look after a
+    /// transient failure): the caller reads for itself.
     /// </summary>
-    Task<Application.Queue.WaitingLine.LineEntry[]?> InsertTokensAsync(
-        IReadOnlyList<QueueToken> tokens, Application.Queue.LineRead? andRead, CancellationToken cancellationToken);
+    Task<WaitingLine.LineEntry[]?> InsertTokensAsync(
+        IReadOnlyList<QueueToken> tokens, LineRead? andRead, CancellationToken cancellationToken);
 
     /// <summary>
     /// The user and their live queue token (null when they have none), read together; null when there is no such user.

@@ -68,7 +68,7 @@ public sealed class IssueQueueTokenCommandHandler(
                 if (attempt == 4)
                 {
                     throw new DbUpdateException(
-                        "Four new tokens were refused in a row, yet no live token of the user was found to return.");
+                        "Four new tokens in a row were not written, yet no live token of the user was found to return.");
                 }
 
                 // No live token: insert one. If a concurrent join by this user wins meanwhile, the database refuses
