@@ -131,7 +131,7 @@ public sealed class JoinCommits(IServiceScopeFactory scopes, ILogger<JoinCommits
     /// of the commit is to wait in line at its end (a pre-queue place needs no count).
     /// <para>
     /// The new ids are not known yet, but they are above every id already given out: above each join's copy of the
-    /// line (the highest id when it was read) and above every id this loop has been given back. So a join placed
+    /// line (the highest id when it was read) and above the latest id this loop was given back. So a join placed
     /// exactly once its id is known is one that may be placed exactly with the lowest id it can get, and the read
     /// covers it; a join that turns out to be bounded instead is covered by the every-row read as well.
     /// </para>
