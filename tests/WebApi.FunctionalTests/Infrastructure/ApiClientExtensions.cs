@@ -23,6 +23,18 @@ public static class ApiClientExtensions
         return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetInt64();
     }
 
+    /// <summary><paramref name="count"/> new users, one after another, named <paramref name="name"/> and their number.</summary>
+    public static async Task<List<long>> CreateUsersAsync(this HttpClient client, int count, string name = "Kim")
+    {
+        var users = new List<long>(count);
+        for (var i = 0; i < count; i++)
+        {
+            users.Add(await client.CreateUserAsync($"{name} {i}"));
+        }
+
+        return users;
+    }
+
     /// <summary>Signs in; returns the access token (the client's handler also keeps it for that user).</summary>
     public static async Task<string> SignInAsync(this HttpClient client, string email, string password)
     {

@@ -20,11 +20,7 @@ public sealed class InsertTokensTests
     public async Task A_read_sent_with_the_insert_sees_the_rows_just_written_on_PostgreSQL_and_none_is_sent_elsewhere()
     {
         await using var api = await TestApi.StartAsync();
-        var users = new List<long>();
-        for (var i = 0; i < 4; i++)
-        {
-            users.Add(await api.Client.CreateUserAsync($"Read along {i}"));
-        }
+        var users = await api.Client.CreateUsersAsync(4, "Read along");
 
         var now = api.Clock.GetUtcNow().UtcDateTime;
         var earlier = QueueToken.Issue(users[0], now, round: 1);
@@ -106,11 +102,7 @@ public sealed class InsertTokensTests
     public async Task Tokens_inserted_together_read_back_as_written_each_with_its_own_id()
     {
         await using var api = await TestApi.StartAsync();
-        var users = new List<long>();
-        for (var i = 0; i < 4; i++)
-        {
-            users.Add(await api.Client.CreateUserAsync($"Inserted {i}"));
-        }
+        var users = await api.Client.CreateUsersAsync(4, "Inserted");
 
         // Whole milliseconds: PostgreSQL keeps microseconds, .NET ticks are a tenth of that.
         var now = DateTime.SpecifyKind(new DateTime(api.Clock.GetUtcNow().UtcDateTime.Ticks / 10_000 * 10_000), DateTimeKind.Utc);

@@ -25,11 +25,7 @@ public sealed class GroupCommitTests
     public async Task Tokens_handed_over_during_a_commit_share_the_next_one()
     {
         await using var api = await TestApi.StartAsync();
-        var users = new List<long>();
-        for (var i = 0; i < 40; i++)
-        {
-            users.Add(await api.Client.CreateUserAsync($"Joiner {i}"));
-        }
+        var users = await api.Client.CreateUsersAsync(40, "Joiner");
 
         var commits = api.Services.GetRequiredService<JoinCommits>();
         var before = commits.Commits;
@@ -61,11 +57,7 @@ public sealed class GroupCommitTests
     public async Task Joins_handed_over_during_a_commit_each_hear_with_the_read_of_their_places()
     {
         await using var api = await TestApi.StartAsync();
-        var users = new List<long>();
-        for (var i = 0; i < 20; i++)
-        {
-            users.Add(await api.Client.CreateUserAsync($"Placed {i}"));
-        }
+        var users = await api.Client.CreateUsersAsync(20, "Placed");
 
         var commits = api.Services.GetRequiredService<JoinCommits>();
         var now = api.Clock.GetUtcNow().UtcDateTime;
@@ -110,11 +102,7 @@ public sealed class GroupCommitTests
         });
         await Task.WhenAll(fillers.Select(u => commits.InsertAsync(QueueToken.Issue(u, now, round: 2), CancellationToken.None)));
 
-        var users = new List<long>();
-        for (var i = 0; i < 6; i++)
-        {
-            users.Add(await api.Client.CreateUserAsync($"Bounded {i}"));
-        }
+        var users = await api.Client.CreateUsersAsync(6, "Bounded");
 
         // The first commits alone (round 1: nothing stands ahead of it): the loop has taken it and waits for the lock
         // when the rest are handed over, so they share the next commit: round 2, then round 1 again (an instance that
@@ -157,11 +145,7 @@ public sealed class GroupCommitTests
         await using var api = await TestApi.StartAsync();
         var x = await api.Client.CreateUserAsync("X");
         var (_, live) = await api.Client.JoinAsync(x);   // X's live token: a second one breaks the unique index
-        var others = new List<long>();
-        for (var i = 0; i < 5; i++)
-        {
-            others.Add(await api.Client.CreateUserAsync($"Other {i}"));
-        }
+        var others = await api.Client.CreateUsersAsync(5, "Other");
 
         var (inserted, refused) = await InsertTogetherAsync(api, others, x);
 
@@ -176,11 +160,7 @@ public sealed class GroupCommitTests
     public async Task A_row_of_a_user_the_database_does_not_have_fails_alone_and_the_rest_share_a_commit()
     {
         await using var api = await TestApi.StartAsync();
-        var others = new List<long>();
-        for (var i = 0; i < 5; i++)
-        {
-            others.Add(await api.Client.CreateUserAsync($"Other {i}"));
-        }
+        var others = await api.Client.CreateUsersAsync(5, "Other");
 
         var (inserted, refused) = await InsertTogetherAsync(api, others, others.Max() + 1_000_000);
 

@@ -68,11 +68,7 @@ public sealed class QueueConcurrencyTests
     {
         const int cap = 5;
         await using var api = await TestApi.StartAsync(o => o.MaxActiveTokens = cap);
-        var users = new List<long>();
-        for (var i = 0; i < 30; i++)
-        {
-            users.Add(await api.Client.CreateUserAsync());
-        }
+        var users = await api.Client.CreateUsersAsync(30);
 
         var joins = await RaceAsync(api, users.Count, (client, i) => client.JoinAsync(users[i]));
 
