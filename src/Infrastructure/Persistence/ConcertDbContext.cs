@@ -219,13 +219,12 @@ public abstract class ConcertDbContext(DbContextOptions options) : DbContext(opt
 
         // Inside the provider's execution strategy, as SaveChanges would be: a transient failure (PostgreSQL) sends the
         // statement again, unless the rows turn out to be there already (and then nothing was read along).
-        var read = ReadsAlongWithInsert ? andRead : null;
         WaitingLine.LineEntry[]? rows = null;
         await Database.CreateExecutionStrategy().ExecuteAsync(
             tokens,
             async (_, batch, ct) =>
             {
-                rows = await InsertReturningAsync(insert, batch, read, ct);
+                rows = await InsertReturningAsync(insert, batch, andRead, ct);
                 return true;
             },
             async (_, batch, ct) => new ExecutionResult<bool>(await FoundAsync(insert, batch, ct), true),
@@ -238,9 +237,9 @@ public abstract class ConcertDbContext(DbContextOptions options) : DbContext(opt
     {
         // Outside a transaction of ours only: inside one, the batch's barriers would commit nothing, and a failed read
         // would leave that transaction aborted.
-        if (read is not null && insert.CanRead && Database.CurrentTransaction is null)
+        if (read is not null && SeparateCommits is { } separate && insert.CanRead && Database.CurrentTransaction is null)
         {
-            return await InsertThenReadAsync(insert, tokens, read, cancellationToken);
+            return await InsertThenReadAsync(insert, tokens, read, separate, cancellationToken);
         }
 
         // Sent as ExecuteSqlRaw sends its statement (interceptors, the command log, this context's connection), but
@@ -282,14 +281,15 @@ public abstract class ConcertDbContext(DbContextOptions options) : DbContext(opt
 
     /// <summary>
     /// The insert, then <paramref name="read"/>, as one ADO.NET batch: one round trip, with an error barrier between
-    /// them (<see cref="SeparateCommits"/>), so that the insert commits on its own first and the read, a
+    /// them (<paramref name="separate"/>), so that the insert commits on its own first and the read, a
     /// transaction of its own, sees what is committed just after it — as a query sent after the commit would, one
     /// round trip sooner. A batch goes below EF's command pipeline (no interceptor, no command log line), as the
     /// provider's own tracing still sees it. The read's rows; null when the read failed (the insert is written all
     /// the same, and the caller reads for itself).
     /// </summary>
     private async Task<WaitingLine.LineEntry[]?> InsertThenReadAsync(
-        TokenInsert insert, IReadOnlyList<QueueToken> tokens, LineRead read, CancellationToken cancellationToken)
+        TokenInsert insert, IReadOnlyList<QueueToken> tokens, LineRead read, Action<DbBatch> separate,
+        CancellationToken cancellationToken)
     {
         var connection = this.GetService<IRelationalConnection>();
         var ids = new Dictionary<string, long>(tokens.Count, StringComparer.Ordinal);
@@ -303,7 +303,7 @@ public abstract class ConcertDbContext(DbContextOptions options) : DbContext(opt
             {
                 await using var factory = connection.DbConnection.CreateCommand();
                 await using var batch = connection.DbConnection.CreateBatch();
-                SeparateCommits(batch);
+                separate(batch);
                 Add(batch, insert.BuildPositional(tokens, factory, Q));
                 Add(batch, insert.BuildRead(read, factory, Q));
                 await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
@@ -367,12 +367,6 @@ public abstract class ConcertDbContext(DbContextOptions options) : DbContext(opt
         }
     }
 
-    /// <summary>Makes each command of <paramref name="batch"/> a transaction of its own (an error barrier after each),
-    /// where a provider otherwise runs a batch in one. Only a provider that reads along with an insert
-    /// (<see cref="ReadsAlongWithInsert"/>) sends a batch, and must say how.</summary>
-    protected virtual void SeparateCommits(DbBatch batch) =>
-        throw new NotSupportedException($"{GetType().Name} sends no batch.");
-
     /// <summary>After a failure whose outcome is unknown: whether the statement was written after all (the ids of the
     /// tokens it wrote set). None found means it was not, or every row was skipped; sending it again then skips them
     /// again, so either way the answer is right.</summary>
@@ -387,9 +381,11 @@ public abstract class ConcertDbContext(DbContextOptions options) : DbContext(opt
     /// <summary>Whether one INSERT of many rows can return each row's generated key (RETURNING).</summary>
     protected virtual bool InsertsReturningKeys => true;
 
-    /// <summary>Whether a read of the line goes with the insert of tokens, in its round trip, right after its commit
-    /// (PostgreSQL: <see cref="InsertThenReadAsync"/>). SQLite reads in-process: no round trip to save.</summary>
-    protected virtual bool ReadsAlongWithInsert => false;
+    /// <summary>How to make each command of an ADO.NET batch a transaction of its own (an error barrier after each),
+    /// where the provider can; null where a read of the line does not go with the insert of tokens. Given, the read
+    /// goes in the insert's round trip, right after its commit (PostgreSQL: <see cref="InsertThenReadAsync"/>). SQLite
+    /// reads in-process: no round trip to save.</summary>
+    protected virtual Action<DbBatch>? SeparateCommits => null;
 
     public long PendingKeyOf<TEntity>(TEntity entity)
         where TEntity : class

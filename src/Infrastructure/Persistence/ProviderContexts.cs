@@ -49,8 +49,6 @@ public sealed class PostgresConcertDbContext(DbContextOptions<PostgresConcertDbC
 
     protected override RowLockStyle RowLocks => RowLockStyle.SelectForUpdate;
 
-    protected override bool ReadsAlongWithInsert => true;
-
-    protected override void SeparateCommits(System.Data.Common.DbBatch batch) =>
-        ((NpgsqlBatch)batch).EnableErrorBarriers = true;
+    protected override Action<System.Data.Common.DbBatch> SeparateCommits { get; } =
+        batch => ((NpgsqlBatch)batch).EnableErrorBarriers = true;
 }
