@@ -56,7 +56,7 @@ public sealed class WaitingRoomTests(ITestOutputHelper output)
 
         // The other instance publishes the same commitment (its copy of the room is up to a second old), and no seed.
         await WaitUntilAsync($"{pair.Second.Name} shows the commitment", async () =>
-            (await RoomAsync(client, pair.Second)).GetProperty("draw") is { ValueKind: JsonValueKind.Object } d
+            (await client.RoomAsync(pair.Second)).GetProperty("draw") is { ValueKind: JsonValueKind.Object } d
             && d.GetProperty("commitment").GetString() == commitment);
         var undrawn = await DrawAsync(client, pair.Second);
         Assert.Equal(commitment, undrawn.GetProperty("commitment").GetString());
@@ -110,8 +110,8 @@ public sealed class WaitingRoomTests(ITestOutputHelper output)
 
         await WaitUntilTransactionEndsAsync(monitor, second);
         await WaitUntilAsync("the room is open on both instances", async () =>
-            (await RoomAsync(client, pair.First)).GetProperty("state").GetString() == "open"
-            && (await RoomAsync(client, pair.Second)).GetProperty("state").GetString() == "open");
+            (await client.RoomAsync(pair.First)).GetProperty("state").GetString() == "open"
+            && (await client.RoomAsync(pair.Second)).GetProperty("state").GetString() == "open");
 
         // Exactly one draw, of exactly the pre-queue; nobody left behind in it.
         var draws = await DrawRowsAsync(connection);
@@ -212,7 +212,7 @@ public sealed class WaitingRoomTests(ITestOutputHelper output)
         }
 
         Assert.Equal(new RoomCounts(cap - 1, waiting, cap), (await ReadRoomAsync(connection)).Counts);
-        await WaitUntilAsync($"{b.Name} shows the room paused", async () => (await RoomAsync(client, b)).GetProperty("state").GetString() == "paused");
+        await WaitUntilAsync($"{b.Name} shows the room paused", async () => (await client.RoomAsync(b)).GetProperty("state").GetString() == "paused");
 
         // Resumed through A: the free slot goes to the first in line.
         var resumed = await ChangeRoomAsync(client, a, ops, new { paused = false });
@@ -620,13 +620,6 @@ public sealed class WaitingRoomTests(ITestOutputHelper output)
 
             Assert.True(call.Code == "opening_in_past" && seconds < 60, call.ToString());
         }
-    }
-
-    private static async Task<JsonElement> RoomAsync(LoadClient client, ServiceInstance at)
-    {
-        var call = await client.SendAsync("room", at, null, HttpMethod.Get, "/api/waiting-room", null);
-        Assert.True(call.Status == 200, call.ToString());
-        return call.Body!.Value;
     }
 
     private static async Task<JsonElement> DrawAsync(LoadClient client, ServiceInstance at)

@@ -97,6 +97,15 @@ public sealed class LoadClient(IReadOnlyList<ServiceInstance> instances, Ledger 
     public Task<Call> LeaveAsync(ServiceInstance at, long userId, string token) =>
         SendAsync("leave", at, userId, HttpMethod.Delete, "/api/queue/tokens/current", null, token);
 
+    /// <summary>The waiting room as <paramref name="at"/> shows it to everyone: its counts come from that instance's
+    /// copy of the line, up to a second old.</summary>
+    public async Task<JsonElement> RoomAsync(ServiceInstance at)
+    {
+        var call = await SendAsync("room", at, null, HttpMethod.Get, "/api/waiting-room", null);
+        Assert.True(call.Status == 200, call.ToString());
+        return call.Body!.Value;
+    }
+
     public Task<Call> HoldAsync(ServiceInstance at, long userId, string token, long seatId) =>
         SendAsync("hold", at, userId, HttpMethod.Post, "/api/reservations", new { seatId }, token);
 
