@@ -128,9 +128,11 @@ run_provider() {
   # Charges: 1 won each, users 1..PAY round-robin.
   export BENCH_BEARERS="$BENCH_TMP/pay-bearers.txt" BENCH_CHARGE_AMOUNT=1
   wrk_warm / "$BENCH_ROOT/payments/charge.lua"
-  local charge g0 g1 g2 g3
+  local charge g0 g1 g2 g3 c0 c1 c2 c3 c4 c5
   g0="$(gate_totals)"
+  c0="$(cpu_sample)"
   charge="$(wrk_run "charge (POST /api/users/{id}/balance/charges)" / "$BENCH_ROOT/payments/charge.lua")"
+  c1="$(cpu_sample)"
   g1="$(gate_totals)"
   log "$(table_row "$charge")"
 
@@ -145,7 +147,9 @@ run_provider() {
   local measured=$((PAY - WARM)) pay
   pay_config $((WARM + 1)) "$PAY" >"$BENCH_TMP/pay.cfg"
   g2="$(gate_totals)"
+  c2="$(cpu_sample)"
   pay="$(timed_batch "payment (POST /api/payments, one hold), $measured distinct" "$BENCH_TMP/pay.cfg" "$BENCH_TMP/pay.out")"
+  c3="$(cpu_sample)"
   g3="$(gate_totals)"
   log "$(table_row "$pay")"
   batch_expect 201 "$BENCH_TMP/pay.out" "measured payments"
@@ -165,7 +169,9 @@ run_provider() {
   wb raw insert "$BENCH_CONNECTIONS" "$BENCH_WARMUP" "$join0" "$JOINERS" >/dev/null
   raw_insert="$(wb raw insert "$BENCH_CONNECTIONS" "$BENCH_DURATION" "$join0" "$JOINERS")"
   raw_charge="$(wb raw charge "$BENCH_CONNECTIONS" "$BENCH_DURATION" 1 "$PAY")"
+  c4="$(cpu_sample)"
   raw_pay="$(wb raw pay "$BENCH_CONNECTIONS" "$WARM" "$rawpay0" "$PAY")"   # the first WARM unmeasured, as through the API
+  c5="$(cpu_sample)"
   raw_hold="$(wb raw hold "$BENCH_CONNECTIONS" "$BENCH_DURATION" "$rush0" "$RUSHERS" "$rawrush_seat0" 50)"
   log "$raw_insert"; log "$raw_charge"; log "$raw_pay"; log "$raw_hold"
   rawf() { cut -f"$2" <<<"$1"; }   # RAW workload ops/s p50 p99 ops wins
@@ -245,6 +251,11 @@ run_provider() {
     echo
     gate_delta "$g0" "$g1" "charges"
     gate_delta "$g2" "$g3" "payments"
+    cpu_per_op "$c0" "$c1" "$(f_req "$charge")" "charges through the API"
+    cpu_per_op "$c2" "$c3" "$measured" "payments through the API"
+    # Its process's start, connections and warm-up included, so every payment it made counts ("the service" is
+    # the idle service's workers beside it).
+    cpu_per_op "$c4" "$c5" "$PAY" "raw payments (WriteBench)"
     [[ -n "$longest" ]] && echo "$longest"
     echo "payment p50/p99: $(f_p50 "$pay") / $(f_p99 "$pay") ms; hold rush: $(f_201 "$rush") won, $(f_409 "$rush") × 409, $(f_other "$rush") other"
     echo "after: $n_pay payments (expected $((2 * PAY))), $n_sold seats sold, $n_unbalanced balances unequal to their history"
