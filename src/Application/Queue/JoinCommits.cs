@@ -170,17 +170,8 @@ public sealed class JoinCommits(IServiceScopeFactory scopes, ILogger<JoinCommits
     }
 
     /// <summary><paramref name="read"/> as a query of its own, where the provider did not send it along with the insert.</summary>
-    private static Task<WaitingLine.LineEntry[]> ReadAsync(IConcertDbContext db, LineRead read)
-    {
-        var (from, earlierThan) = (read.From, read.EarlierThan);
-        var inLine = db.QueueTokens.AsNoTracking().Where(QueueService.InLineFoundByPrimaryKey).Where(t => t.Id > from);
-        if (!read.AllRounds)
-        {
-            inLine = inLine.Where(t => t.Round + 0 < earlierThan);
-        }
-
-        return inLine.Select(t => new WaitingLine.LineEntry(t.Id, t.Status, t.Round, t.DrawKey)).ToArrayAsync();
-    }
+    private static Task<WaitingLine.LineEntry[]> ReadAsync(IConcertDbContext db, LineRead read) =>
+        read.Query(db.QueueTokens.AsNoTracking()).ToArrayAsync();
 
     private async Task WriteOneByOneAsync(IConcertDbContext db, IReadOnlyList<Pending> batch)
     {

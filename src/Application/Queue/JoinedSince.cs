@@ -8,6 +8,24 @@ namespace Concert.Application.Queue;
 public sealed record LineRead(long From, long EarlierThan)
 {
     public bool AllRounds => EarlierThan == long.MaxValue;
+
+    /// <summary>
+    /// The read as a query of <paramref name="tokens"/>, its one definition: run as it is where the read goes on its
+    /// own, or turned into a command sent in the insert's round trip (PostgreSQL). Found by the primary key
+    /// (<see cref="QueueService.InLineFoundByPrimaryKey"/>, and <c>Round + 0</c>: no index on the status or the round
+    /// serves it); the columns in the order <see cref="LineEntry"/> takes them.
+    /// </summary>
+    public IQueryable<LineEntry> Query(IQueryable<QueueToken> tokens)
+    {
+        var (from, earlierThan) = (From, EarlierThan);
+        var inLine = tokens.Where(QueueService.InLineFoundByPrimaryKey).Where(t => t.Id > from);
+        if (!AllRounds)
+        {
+            inLine = inLine.Where(t => t.Round + 0 < earlierThan);
+        }
+
+        return inLine.Select(t => new LineEntry(t.Id, t.Status, t.Round, t.DrawKey));
+    }
 }
 
 /// <summary>

@@ -305,7 +305,14 @@ public abstract class ConcertDbContext(DbContextOptions options) : DbContext(opt
                 await using var batch = connection.DbConnection.CreateBatch();
                 separate(batch);
                 Add(batch, insert.BuildPositional(tokens, factory, Q));
-                Add(batch, insert.BuildRead(read, factory, Q));
+                // The read's own query (LineRead.Query), as EF writes it for this provider: only sent another way.
+                await using (var query = read.Query(QueueTokens.AsNoTracking()).CreateDbCommand())
+                {
+                    var parameters = query.Parameters.Cast<DbParameter>().ToArray();
+                    query.Parameters.Clear();
+                    Add(batch, (query.CommandText, parameters));
+                }
+
                 await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
                 while (await reader.ReadAsync(cancellationToken))
                 {

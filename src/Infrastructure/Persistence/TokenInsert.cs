@@ -13,7 +13,7 @@ namespace Concert.Infrastructure.Persistence;
 /// DO NOTHING RETURNING</c> the key and the token's unique value, with the columns taken from EF's model and each value
 /// a parameter of its column's own type mapping, so that every value converter applies as in SaveChanges. A row a
 /// unique index refuses (the user has a live token already) is skipped and returns nothing; the others are written.
-/// On PostgreSQL it may be followed, in the same round trip, by a read of the line (<see cref="BuildRead"/>).
+/// On PostgreSQL it may be followed, in the same round trip, by a read of the line (<see cref="LineRead.Query"/>).
 /// </summary>
 internal sealed class TokenInsert
 {
@@ -65,34 +65,10 @@ internal sealed class TokenInsert
     public (string Sql, DbParameter[] Parameters) BuildPositional(IReadOnlyList<QueueToken> tokens, DbCommand factory, Func<string, string> quote) =>
         Build(tokens, factory, quote, Positional, _ => string.Empty);
 
-    /// <summary>Whether <see cref="BuildRead"/>'s columns read back as they are stored: the status as a plain integer,
-    /// the round and the draw key as plain 64-bit integers (no value converter of another kind).</summary>
+    /// <summary>Whether the line's read (<see cref="LineRead.Query"/>) reads back as it is stored: the status as a plain
+    /// integer, the round and the draw key as plain 64-bit integers (no value converter of another kind), as
+    /// <see cref="ConcertDbContext.InsertTokensAsync"/> reads its rows when it sends the read along.</summary>
     public bool CanRead { get; }
-
-    /// <summary>
-    /// <paramref name="read"/> as a statement of its own (positional placeholders, as <see cref="BuildPositional"/>):
-    /// the id, status, round and draw key of the tokens in line above <see cref="LineRead.From"/>, found by the primary
-    /// key (<c>Status + 0</c>: no index on the status), only those of a round before
-    /// <see cref="LineRead.EarlierThan"/> unless every one is asked for.
-    /// </summary>
-    public (string Sql, DbParameter[] Parameters) BuildRead(LineRead read, DbCommand factory, Func<string, string> quote)
-    {
-        string Column(IProperty p) => quote(p.GetColumnName(_store)!);
-        var (id, status, round) = (Column(_key), Column(_status), Column(_round));
-        var sql = new StringBuilder("SELECT ").AppendJoin(", ", id, status, round, Column(_drawKey))
-            .Append(" FROM ").Append(quote(_store.Name))
-            .Append(" WHERE (").Append(status).Append(" + 0 = ").Append((int)QueueTokenStatus.Waiting)
-            .Append(" OR ").Append(status).Append(" + 0 = ").Append((int)QueueTokenStatus.Prequeue)
-            .Append(") AND ").Append(id).Append(" > ").Append(Positional(0));
-        List<DbParameter> parameters = [_key.GetRelationalTypeMapping().CreateParameter(factory, string.Empty, read.From, nullable: false)];
-        if (!read.AllRounds)
-        {
-            sql.Append(" AND ").Append(round).Append(" + 0 < ").Append(Positional(1));
-            parameters.Add(_round.GetRelationalTypeMapping().CreateParameter(factory, string.Empty, read.EarlierThan, nullable: false));
-        }
-
-        return (sql.ToString(), [.. parameters]);
-    }
 
     private static string Positional(int n) => $"${n + 1}";
 
