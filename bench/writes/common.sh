@@ -38,11 +38,13 @@ pg_durable_start() {
 }
 psql_admin() { "$PGBIN/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -d "${2:-postgres}" -Atqc "$1"; }
 
-# cpu_sample: "machine service database" CPU used so far, in clock ticks: the machine's busy time (/proc/stat: user,
-# nice, system, irq, softirq; not idle, iowait or steal), the service process's, and the bench cluster's (on
+# cpu_sample: "machine service database wall" so far: CPU in clock ticks (the machine's busy time from /proc/stat:
+# user, nice, system, irq, softirq, not idle, iowait or steal; the service process's; the bench cluster's on
 # PostgreSQL: the postmaster, its live children and the children it has reaped; 0 on SQLite, which runs inside the
-# service). cpu_per_op BEFORE AFTER N WHAT: each one's share per operation, and the rate this machine's cores could
-# carry at those costs if nothing else ran: the CPU ceiling, whatever the database's waits.
+# service) and the wall clock in seconds. cpu_per_op BEFORE AFTER N WHAT: each one's CPU per operation, how busy the
+# machine was over the window (of all its cores), and the rate its cores would carry at that cost per operation if
+# nothing else ran. The window is a little longer than a measurement's own, so that rate comes out a few percent
+# under the measured one when the machine is saturated.
 proc_ticks() {
   awk -v reaped="${2:-0}" '{ sub(/^.*\) /, ""); t = $12 + $13; if (reaped) t += $14 + $15; print t }' "/proc/$1/stat" 2>/dev/null || echo 0
 }
@@ -54,14 +56,15 @@ cpu_sample() {
     pm=$(head -n 1 "$PGTMP/data/postmaster.pid")
     database=$({ proc_ticks "$pm" 1; for c in $(pgrep -P "$pm"); do proc_ticks "$c"; done; } | awk '{ s += $1 } END { print s + 0 }')
   fi
-  echo "$machine $service $database"
+  echo "$machine $service $database $(date +%s.%N)"
 }
 cpu_per_op() {
   awk -v a="$1" -v b="$2" -v n="$3" -v what="$4" -v hz="$(getconf CLK_TCK)" -v cores="$(nproc)" 'BEGIN {
-    split(a, x, " "); split(b, y, " "); if (n <= 0) exit
+    split(a, x, " "); split(b, y, " "); if (n <= 0 || y[4] <= x[4]) exit
     m = (y[1] - x[1]) * 1000 / hz / n; s = (y[2] - x[2]) * 1000 / hz / n; d = (y[3] - x[3]) * 1000 / hz / n
-    printf "%s: CPU per operation %.2f ms (the service %.2f, the database %.2f, the rest: client, kernel, other %.2f); %d cores at these costs carry at most %.0f/s\n",
-      what, m, s, d, m - s - d, cores, (m > 0 ? cores * 1000 / m : 0) }'
+    busy = (y[1] - x[1]) / hz / (y[4] - x[4]) / cores * 100
+    printf "%s: CPU per operation %.2f ms (the service %.2f, the database %.2f, the rest: client, kernel, other %.2f); the machine %.0f %% busy over %.1f s; %d cores at this cost: %.0f/s\n",
+      what, m, s, d, m - s - d, busy, y[4] - x[4], cores, (m > 0 ? cores * 1000 / m : 0) }'
 }
 
 stop_service() {

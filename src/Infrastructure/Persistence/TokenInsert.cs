@@ -23,20 +23,15 @@ internal sealed class TokenInsert
     private readonly IProperty _token;
     private readonly IProperty[] _columns;
     private readonly StoreObjectIdentifier _store;
-    private readonly IProperty _status;
-    private readonly IProperty _round;
-    private readonly IProperty _drawKey;
 
     private TokenInsert(StoreObjectIdentifier store, IProperty key, IProperty token, IProperty[] columns, IEntityType type)
     {
         (_store, _key, _token, _columns) = (store, key, token, columns);
-        _status = type.FindProperty(nameof(QueueToken.Status))!;
-        _round = type.FindProperty(nameof(QueueToken.Round))!;
-        _drawKey = type.FindProperty(nameof(QueueToken.DrawKey))!;
-        CanRead = StoredAs(_status, typeof(int)) && StoredAs(_round, typeof(long)) && StoredAs(_drawKey, typeof(long));
+        CanRead = StoredAs(nameof(QueueToken.Status), typeof(int)) && StoredAs(nameof(QueueToken.Round), typeof(long))
+                  && StoredAs(nameof(QueueToken.DrawKey), typeof(long));
 
-        static bool StoredAs(IProperty property, Type type) =>
-            (property.GetTypeMapping().Converter?.ProviderClrType ?? property.ClrType) == type;
+        bool StoredAs(string name, Type stored) => type.FindProperty(name) is { } property
+            && (property.GetTypeMapping().Converter?.ProviderClrType ?? property.ClrType) == stored;
     }
 
     /// <summary>The statement for this model, or null when a column is one that SaveChanges would write otherwise

@@ -110,10 +110,11 @@ public sealed class QueueConcurrencyTests
                 return true;
             });
 
-            // Every pass ran after the leaves freed their slots, so nobody who was in line before the round is left
-            // waiting beside a free slot. The newcomer may be: its insert can land after every pass has read the
-            // line, and a join whose instance last saw the room full with a line leaves a slot freed since to the
-            // worker's next pass (within Queue:AdmissionInterval). That pass, then the room is full again.
+            // Each leave runs an admission pass of its own after its expiry commits, so the last of those passes sees
+            // every slot the round freed, and nobody who was in line before the round is left waiting beside a free
+            // slot. The newcomer may be: its insert can land after every pass has read the line, and a join whose
+            // instance last saw the room full with a line leaves a slot freed since to the worker's next pass (within
+            // Queue:AdmissionInterval). That pass, then the room is full again.
             var afterRace = await AssertInvariantsAsync(api, cap, filled: false);
             var live = afterRace.Count(r => r.Status != QueueTokenStatus.Expired);
             if (afterRace.Count(r => r.Status == QueueTokenStatus.Active) < Math.Min(cap, live))
