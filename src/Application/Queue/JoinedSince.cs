@@ -31,36 +31,25 @@ public sealed record LineRead(long From, long EarlierThan)
 /// <summary>
 /// The tokens in line that a newcomer's place depends on, read once for a whole group commit of joins just after it
 /// committed (<see cref="JoinCommits"/>), so that each join in it is placed without a query of its own
-/// (<see cref="QueueService.DescribeAsync"/>). Either every token in line above <see cref="From"/> (exact), or only
-/// those above it of a round before <see cref="EarlierThan"/> (what the upper bound of a place needs). Read a moment
-/// after the commit, as the query of each join read it a moment after its own.
+/// (<see cref="QueueService.DescribeAsync"/>). Either every token in line above <see cref="LineRead.From"/> (exact), or
+/// only those above it of a round before <see cref="LineRead.EarlierThan"/> (what the upper bound of a place needs).
+/// Read a moment after the commit, as the query of each join read it a moment after its own.
 /// </summary>
 public sealed class JoinedSince
 {
+    private readonly LineRead _read;
     private readonly LineEntry[] _rows;
 
-    private JoinedSince(long from, long earlierThan, LineEntry[] rows)
-    {
-        From = from;
-        EarlierThan = earlierThan;
-        _rows = rows;
-    }
-
-    /// <summary>Every row read has an id above this.</summary>
-    public long From { get; }
-
-    /// <summary>Only rows of a round before this were read; <see cref="long.MaxValue"/> when every row above
-    /// <see cref="From"/> was.</summary>
-    public long EarlierThan { get; }
+    private JoinedSince(LineRead read, LineEntry[] rows) => (_read, _rows) = (read, rows);
 
     /// <summary>What <paramref name="read"/> found.</summary>
-    public static JoinedSince Of(LineRead read, LineEntry[] rows) => new(read.From, read.EarlierThan, rows);
+    public static JoinedSince Of(LineRead read, LineEntry[] rows) => new(read, rows);
 
     /// <summary>Of the tokens in line above <paramref name="maxId"/>, how many stand ahead of this key; null when the
     /// rows read cannot tell (not all of them were read).</summary>
     public long? CountAhead(long maxId, long id, long round, long drawKey)
     {
-        if (EarlierThan != long.MaxValue || From > maxId)
+        if (!_read.AllRounds || _read.From > maxId)
         {
             return null;
         }
@@ -82,7 +71,7 @@ public sealed class JoinedSince
     /// stand ahead of it); null when the rows read cannot tell.</summary>
     public long? CountJoinedLaterOfEarlierRound(long id, long round)
     {
-        if (From > id || round > EarlierThan)
+        if (_read.From > id || round > _read.EarlierThan)
         {
             return null;
         }
