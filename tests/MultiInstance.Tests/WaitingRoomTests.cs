@@ -582,15 +582,7 @@ public sealed class WaitingRoomTests(ITestOutputHelper output)
     }
 
     /// <summary>Polls <paramref name="condition"/> until it holds; fails after <see cref="Bound"/>.</summary>
-    private static async Task WaitUntilAsync(string what, Func<Task<bool>> condition)
-    {
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        while (!await condition())
-        {
-            Assert.True(clock.Elapsed < Bound, $"not within {Bound.TotalSeconds:F0} s: {what}");
-            await Task.Delay(50);
-        }
-    }
+    private static Task WaitUntilAsync(string what, Func<Task<bool>> condition) => Poll.UntilAsync(what, condition, Bound);
 
     private static async Task<long> CreateUserAsync(LoadClient client, ServiceInstance at, string name)
     {
